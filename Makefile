@@ -1,0 +1,50 @@
+# The README's two commands are `make run` and `make test`; everything else is a step of them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv/bin
+
+# make run's local-only secrets, used unless the environment or .env sets them.
+RUN_ENV := POST_SERVICE_AUTH_TOKENS=$${POST_SERVICE_AUTH_TOKENS:-local:local-dev-token} \
+	POST_SERVICE_PAGE_TOKEN_SECRET=$${POST_SERVICE_PAGE_TOKEN_SECRET:-local-dev-page-token-secret}
+
+.PHONY: help
+help:
+	@echo "make run    - set up, start local PostgreSQL + Kafka, migrate, run the service"
+	@echo "make test   - set up, start the test PostgreSQL + Kafka, lint, run the whole suite"
+	@echo "make lint | protos | bench | services-up | services-down | clean-services"
+
+.PHONY: setup
+setup:
+	@scripts/bootstrap.sh
+
+.PHONY: run
+run: setup
+	@scripts/services.sh up run
+	@$(RUN_ENV) $(VENV)/post-service migrate
+	@echo "post-service: gRPC on 127.0.0.1:50051 (token: local-dev-token); Ctrl-C stops it"
+	@$(RUN_ENV) exec $(VENV)/post-service run
+
+.PHONY: test
+test: setup lint
+	@scripts/with-services.sh test $(VENV)/python -m pytest $(PYTEST_ARGS)
+
+.PHONY: lint
+lint: setup
+	$(VENV)/ruff check .
+	$(VENV)/ruff format --check .
+	$(VENV)/mypy .
+	$(VENV)/buf lint
+	scripts/check-protos.sh
+	scripts/check-docker.sh
+
+.PHONY: protos
+protos: setup
+	scripts/gen-protos.sh
+
+.PHONY: services-up services-down clean-services
+services-up:
+	scripts/services.sh up run
+services-down:
+	scripts/services.sh down run
+clean-services:
+	scripts/services.sh destroy run; scripts/services.sh destroy test
