@@ -15,12 +15,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import grpc
+import orjson
 from posts.v1 import command_service_pb2_grpc, event_service_pb2_grpc, query_service_pb2_grpc
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from post_service.grpc_edge.health import HealthBoard, watch_database
 from post_service.grpc_edge.server import ServiceBinding, TlsFiles, bind, build_server
 from post_service.settings import Settings
+from write_side.adapters.event_store import PostgresEventStore
+from write_side.application.handler import CommandHandler
+from write_side.domain import Limits
+from write_side.entrypoints.command_servicer import CommandServicer
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +39,9 @@ def make_engine(url: str, pool_size: int = 20) -> AsyncEngine:
         # A connection that died with a database restart is replaced instead of failing a call.
         pool_pre_ping=True,
         connect_args={"timeout": 5, "command_timeout": 30},
+        # orjson for JSONB: it knows UUIDs, datetimes and enums, and is fast.
+        json_serializer=lambda value: orjson.dumps(value).decode(),
+        json_deserializer=orjson.loads,
     )
 
 
@@ -77,7 +85,7 @@ class Service:
         return [
             ServiceBinding(
                 "posts.v1.PostCommandService",
-                command_service_pb2_grpc.PostCommandServiceServicer(),  # type: ignore[abstract]  # UNIMPLEMENTED until built
+                CommandServicer(self._command_handler()),
                 command_service_pb2_grpc.add_PostCommandServiceServicer_to_server,
             ),
             ServiceBinding(
@@ -91,6 +99,17 @@ class Service:
                 event_service_pb2_grpc.add_PostEventServiceServicer_to_server,
             ),
         ]
+
+    def _command_handler(self) -> CommandHandler:
+        s = self.settings
+        limits = Limits(
+            title_max_length=s.title_max_length,
+            body_max_length=s.body_max_length,
+            max_tags=s.tags_max_count,
+            tag_max_length=s.tag_max_length,
+        )
+        store = PostgresEventStore(self.engine, s.snapshot_every)
+        return CommandHandler(store, limits, s.idempotency_retention, s.command_conflict_retries)
 
     def _tls(self) -> TlsFiles | None:
         s = self.settings

@@ -42,8 +42,8 @@ class Settings(BaseSettings):
     min_version_wait_ms: int = Field(default=2000, ge=0)
     command_conflict_retries: int = Field(default=5, ge=0)
     title_max_length: int = Field(default=300, ge=1)
-    body_max_length: int = Field(default=100_000, ge=0)
-    tags_max_count: int = Field(default=20, ge=0)
+    body_max_length: int = Field(default=100_000, ge=1)
+    tags_max_count: int = Field(default=20, ge=1)
     tag_max_length: int = Field(default=64, ge=1)
     search_config: str = "simple"
     health_check_interval_s: float = Field(default=2.0, gt=0)

@@ -1,0 +1,1 @@
+"""Entry points of the write side: the gRPC command servicer."""
