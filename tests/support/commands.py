@@ -28,7 +28,7 @@ class Commands:
         title: str = "A title",
         body: str = "A body",
         tags: Sequence[str] = (),
-        visibility: int = common_pb2.VISIBILITY_PUBLIC,
+        visibility: common_pb2.Visibility.ValueType = common_pb2.VISIBILITY_PUBLIC,
         request_id: str = "",
     ) -> pb.CommandResult:
         request = pb.CreatePostRequest(
