@@ -2,16 +2,18 @@
 # Starts or stops the local PostgreSQL and Kafka of one instance, with its fixed ports:
 #   run  — what `make run` uses: PostgreSQL 127.0.0.1:54320, Kafka 127.0.0.1:19092 (+19093)
 #   test — what `make test` uses: PostgreSQL 127.0.0.1:54330, Kafka 127.0.0.1:29092 (+29093)
+#   bench — what the benchmarks use: PostgreSQL 127.0.0.1:54340, Kafka 127.0.0.1:39092 (+39093)
 # Separate instances let the suite run while `make run` is up.
 #   scripts/services.sh up|down|status|destroy run|test
 set -euo pipefail
 here=$(dirname "$0")
-cmd=${1:?usage: services.sh up|down|status|destroy run|test}
+cmd=${1:?usage: services.sh up|down|status|destroy run|test|bench}
 instance=${2:-run}
 case "$instance" in
   run) pg=54320 kafka=19092 ctrl=19093 ;;
   test) pg=54330 kafka=29092 ctrl=29093 ;;
-  *) echo "error: unknown instance '$instance' (run|test)" >&2; exit 1 ;;
+  bench) pg=54340 kafka=39092 ctrl=39093 ;;
+  *) echo "error: unknown instance '$instance' (run|test|bench)" >&2; exit 1 ;;
 esac
 case "$cmd" in
   up) "$here/pg.sh" up "$instance" "$pg" && "$here/kafka.sh" up "$instance" "$kafka" "$ctrl" ;;
