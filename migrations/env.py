@@ -1,33 +1,63 @@
-"""Alembic environment: async engine from the service's settings.
+"""Alembic environment: async engine from the service's settings, one side at a time.
 
-The URL comes from `-x url=...` (the test suite migrates per-test databases this way) or from
-Settings. `target_metadata` is the service's table metadata so that `alembic check` can tell
-whether the database matches the code.
+The alembic.ini section (`[alembic]` = write, `[read]` = read) picks the side's tables and
+version table; `-x url=...`
+overrides the database (the test suite migrates per-test databases this way), else the side's
+URL comes from Settings (DATABASE_URL or READ_DATABASE_URL). Autogenerate and `alembic check`
+compare only the side's own tables, so both sides can share one database.
 """
 
 import asyncio
 import logging.config
+from typing import Any
 
 from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from post_service.schema import metadata
+from post_service.schema import SIDES
 from post_service.settings import Settings
 
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
     logging.config.fileConfig(config.config_file_name, disable_existing_loggers=False)
 
-target_metadata = metadata
+x_args = context.get_x_argument(as_dictionary=True)
+side = SIDES["read" if config.config_ini_section == "read" else "write"]
+target_metadata = list(side.metadata)
 
 
 def _url() -> str:
-    return context.get_x_argument(as_dictionary=True).get("url") or Settings().database_url
+    if x_args.get("url"):
+        return x_args["url"]
+    settings = Settings()
+    return settings.database_url if side.name == "write" else settings.effective_read_database_url
+
+
+def _include_object(
+    obj: Any,  # noqa: ARG001
+    name: str | None,
+    type_: str,
+    reflected: bool,  # noqa: ARG001, FBT001
+    compare_to: Any,  # noqa: ARG001
+) -> bool:
+    # The other side's tables (and version table) may share this database: not ours to judge.
+    if type_ == "table":
+        return name is not None and side.owns(name)
+    return True
+
+
+def _configure(**kwargs: Any) -> None:
+    context.configure(
+        target_metadata=target_metadata,
+        version_table=side.version_table,
+        include_object=_include_object,
+        **kwargs,
+    )
 
 
 def _run(connection: Connection) -> None:
-    context.configure(connection=connection, target_metadata=target_metadata)
+    _configure(connection=connection)
     with context.begin_transaction():
         context.run_migrations()
 
@@ -40,7 +70,7 @@ async def _run_async() -> None:
 
 
 if context.is_offline_mode():
-    context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True)
+    _configure(url=_url(), literal_binds=True)
     with context.begin_transaction():
         context.run_migrations()
 else:

@@ -18,7 +18,8 @@ log = logging.getLogger("post_service")
 
 PROCESSES = {
     "serve": ("gRPC server: commands, queries, events, health, reflection", {"serve"}),
-    "run": ("every process of the service in one", {"serve"}),
+    "relay": ("publishes committed events to Kafka (one active relay at a time)", {"relay"}),
+    "run": ("every process of the service in one", {"serve", "relay"}),
 }
 
 
@@ -49,13 +50,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(asyncio.run(run_processes(settings, frozenset(PROCESSES[args.command][1]))))
 
 
-def migrate(settings: Settings, url: str | None = None) -> None:
+def migrate(settings: Settings, url: str | None = None, read_url: str | None = None) -> None:
+    """Both Alembic histories: the write side into DATABASE_URL, the read side into
+    READ_DATABASE_URL (the same database unless set). `url` overrides both, for tests."""
     from alembic import command  # noqa: PLC0415 - only this command needs Alembic
     from alembic.config import Config  # noqa: PLC0415
 
-    config = Config(str(_alembic_ini()))
-    config.cmd_opts = argparse.Namespace(x=[f"url={url or settings.database_url}"])
-    command.upgrade(config, "head")
+    targets = {
+        "write": url or settings.database_url,
+        "read": read_url or url or settings.effective_read_database_url,
+    }
+    for side, target in targets.items():
+        config = Config(str(_alembic_ini()), ini_section="alembic" if side == "write" else side)
+        config.cmd_opts = argparse.Namespace(x=[f"url={target}"])
+        command.upgrade(config, "head")
 
 
 def _alembic_ini() -> Path:
