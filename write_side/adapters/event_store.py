@@ -35,9 +35,12 @@ _STATE = TypeAdapter(PostState)
 
 
 class PostgresEventStore:
-    def __init__(self, engine: AsyncEngine, snapshot_every: int) -> None:
+    def __init__(
+        self, engine: AsyncEngine, snapshot_every: int, retention: timedelta = timedelta(hours=24)
+    ) -> None:
         self._engine = engine
         self._snapshot_every = snapshot_every
+        self._retention = retention
 
     async def load(self, post_id: UUID) -> LoadedPost:
         """Newest valid snapshot + the events after it (one short read-only transaction)."""
@@ -57,10 +60,10 @@ class PostgresEventStore:
             )
             return int(await conn.scalar(query) or 0)
 
-    async def find_request(self, request_id: UUID, retention: timedelta) -> RequestRecord | None:
+    async def find_request(self, request_id: UUID) -> RequestRecord | None:
         query = sa.select(idempotency_records).where(
             idempotency_records.c.request_id == request_id,
-            idempotency_records.c.created_at > sa.func.now() - retention,
+            idempotency_records.c.created_at > sa.func.now() - self._retention,
         )
         async with self._engine.connect() as conn:
             row = (await conn.execute(query)).one_or_none()
@@ -79,7 +82,7 @@ class PostgresEventStore:
                 position = await _insert_events(conn, new_events)
                 await self._record_side_tables(conn, new_events, state_after)
                 if request is not None:
-                    await _record_request(conn, request, position)
+                    await self._record_request(conn, request, position)
                 await conn.execute(sa.select(sa.func.pg_notify(NOTIFY_CHANNEL, "")))
         except sqlalchemy.exc.IntegrityError as exc:
             raise _conflict(exc) from exc
@@ -89,7 +92,7 @@ class PostgresEventStore:
         """Remembers the result of a no-op command, so a retry gets the same answer."""
         try:
             async with self._engine.begin() as conn:
-                await _record_request(conn, request, request.position)
+                await self._record_request(conn, request, request.position)
         except sqlalchemy.exc.IntegrityError as exc:
             raise _conflict(exc) from exc
 
@@ -108,11 +111,34 @@ class PostgresEventStore:
         if state.version // self._snapshot_every > (first - 1) // self._snapshot_every:
             await _save_snapshot(conn, state)
 
-    async def purge_requests(self, retention: timedelta) -> int:
+    async def _record_request(
+        self, conn: AsyncConnection, request: RequestRecord, position: int
+    ) -> None:
+        """Records the first result of a request id. An expired record of the same id is
+        replaced (the id may be used again after the window); a live one means another call
+        with this id committed first."""
+        values = {
+            "request_id": request.request_id,
+            "fingerprint": request.fingerprint,
+            "post_id": request.post_id,
+            "version": request.version,
+            "position": position,
+            "created_at": sa.func.now(),
+        }
+        insert = pg_insert(idempotency_records).values(**values)
+        upsert = insert.on_conflict_do_update(
+            index_elements=[idempotency_records.c.request_id],
+            set_={k: insert.excluded[k] for k in values if k != "request_id"},
+            where=idempotency_records.c.created_at <= sa.func.now() - self._retention,
+        ).returning(idempotency_records.c.request_id)
+        if (await conn.execute(upsert)).one_or_none() is None:
+            raise DuplicateRequest
+
+    async def purge_requests(self) -> int:
         async with self._engine.begin() as conn:
             result = await conn.execute(
                 sa.delete(idempotency_records).where(
-                    idempotency_records.c.created_at <= sa.func.now() - retention
+                    idempotency_records.c.created_at <= sa.func.now() - self._retention
                 )
             )
         count: int = result.rowcount
@@ -137,18 +163,6 @@ async def _insert_events(conn: AsyncConnection, new_events: Sequence[NewEvent]) 
     ]
     positions = (await conn.execute(sa.insert(events).returning(events.c.position), rows)).all()
     return int(max(p.position for p in positions))
-
-
-async def _record_request(conn: AsyncConnection, request: RequestRecord, position: int) -> None:
-    await conn.execute(
-        sa.insert(idempotency_records).values(
-            request_id=request.request_id,
-            fingerprint=request.fingerprint,
-            post_id=request.post_id,
-            version=request.version,
-            position=position,
-        )
-    )
 
 
 async def _snapshot(conn: AsyncConnection, post_id: UUID) -> PostState | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from uuid import UUID
 
 from uuid_utils.compat import uuid7
@@ -60,19 +60,17 @@ class CommandHandler:
         self,
         store: EventStore,
         limits: Limits,
-        retention: timedelta,
         max_retries: int,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._store = store
         self._limits = limits
-        self._retention = retention
         self._max_retries = max_retries
         self._clock = clock
 
     async def execute(self, command: Command, ctx: CommandContext) -> CommandResult:
         if ctx.request_id is not None:
-            earlier = await self._store.find_request(ctx.request_id, self._retention)
+            earlier = await self._store.find_request(ctx.request_id)
             if earlier is not None:
                 return _replay(earlier, ctx)
         for _ in range(self._max_retries + 1):
@@ -143,7 +141,7 @@ class CommandHandler:
     async def _replay_committed(self, ctx: CommandContext) -> CommandResult:
         earlier = None
         if ctx.request_id is not None:  # always: only requests with an id can collide
-            earlier = await self._store.find_request(ctx.request_id, self._retention)
+            earlier = await self._store.find_request(ctx.request_id)
         if earlier is None:  # committed, then purged in between: vanishingly rare, retryable
             raise ContentionExhausted(UUID(int=0), 1)
         return _replay(earlier, ctx)

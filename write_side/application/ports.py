@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Protocol
 from uuid import UUID
 
@@ -43,9 +42,9 @@ class RequestRecord:
 class EventStore(Protocol):
     async def load(self, post_id: UUID) -> LoadedPost: ...
 
-    async def find_request(
-        self, request_id: UUID, retention: timedelta
-    ) -> RequestRecord | None: ...
+    async def find_request(self, request_id: UUID) -> RequestRecord | None:
+        """The live (not yet expired) record of a request id, if any."""
+        ...
 
     async def append(
         self, new_events: Sequence[NewEvent], state_after: PostState, request: RequestRecord | None
