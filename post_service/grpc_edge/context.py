@@ -51,6 +51,12 @@ def parse_actor(metadata: dict[str, str]) -> tuple[UUID | None, frozenset[str]]:
             raise ServiceError.invalid_argument(
                 [(ACTOR_ID_HEADER, "must be a UUID")], reason="ACTOR_INVALID"
             ) from None
+        if actor_id.int == 0:
+            # The nil UUID is the service's own (system) actor; no caller may claim it.
+            raise ServiceError.invalid_argument(
+                [(ACTOR_ID_HEADER, "the nil UUID is reserved for the service")],
+                reason="ACTOR_INVALID",
+            )
     roles = frozenset(
         r.strip().lower() for r in metadata.get(ACTOR_ROLES_HEADER, "").split(",") if r.strip()
     )
