@@ -11,7 +11,7 @@ RUN_ENV := POST_SERVICE_AUTH_TOKENS=$${POST_SERVICE_AUTH_TOKENS:-local:local-dev
 help:
 	@echo "make run    - set up, start local PostgreSQL + Kafka, migrate, run the service"
 	@echo "make test   - set up, start the test PostgreSQL + Kafka, lint, run the whole suite"
-	@echo "make lint | protos | bench | services-up | services-down | clean-services"
+	@echo "make lint | protos | schemas | bench | services-up | services-down | clean-services"
 
 .PHONY: setup
 setup:
@@ -35,11 +35,17 @@ lint: setup
 	$(VENV)/mypy .
 	$(VENV)/buf lint
 	scripts/check-protos.sh
+	$(VENV)/python -m event_contract.schemas --check
 	scripts/check-docker.sh
 
 .PHONY: protos
 protos: setup
 	scripts/gen-protos.sh
+
+# The events' JSON Schemas (schemas/), generated from the event models.
+.PHONY: schemas
+schemas: setup
+	$(VENV)/python -m event_contract.schemas
 
 .PHONY: services-up services-down clean-services
 services-up:
