@@ -8,15 +8,23 @@ to a *horizon* below which no position can still appear.
 The solution (xid8 snapshots, no locks on the write path):
 1. Every appending transaction takes its xid before it draws a position (the column default
    `next_event_position()` does both, in that order: migration 0001).
-2. The reader first reads the sequence's last value M, then takes a snapshot S. Any position
-   <= M was drawn before M was read, by a transaction that already had an xid; so that
-   transaction either committed before S (its rows are visible) or is listed in S's xip
-   (in progress), or it aborted (its positions never appear).
-3. The reader waits until every xid in S's xip has finished, then everything <= M is final:
+2. The reader first reads the sequence's last value M, then takes an xid X of its own and
+   commits. Any position <= M was drawn before M was read, by a transaction that already had
+   an xid; xids are handed out in increasing order, so that xid is below X.
+3. The reader waits until no xid below X is in progress in a new snapshot; then everything
+   <= M is final (committed and visible to any later snapshot, or aborted and never visible):
    it reads (checkpoint, M] in position order and can never skip a late commit.
 
-What it costs: two tiny queries per poll, and the reader waits for the transactions that were
-in flight when it took S, typically an append's own commit (milliseconds). A long-running
+Two traps this avoids. A snapshot lists in its xip only the in-progress xids below its xmax
+(the latest *completed* xid + 1): an append holding the newest xid is in progress but not
+listed, so "wait for S's xip" alone misses it. And the test is "still in progress for a new
+snapshot", never the commit log (pg_xact_status in PostgreSQL 15): a committing transaction is
+marked committed in the log before it leaves the proc array, and until then new snapshots
+don't see its rows. Both made a live StreamEvents test under 16 concurrent writers lose events.
+
+What it costs: three tiny queries per poll and one xid (nothing is written but the commit
+record), and the reader waits for the transactions that were in flight when it took X,
+typically an append's own commit (milliseconds). A long-running
 *writing* transaction anywhere in the cluster (it has an xid) holds the horizon back until it
 ends: readers fall behind (latency), they never skip or lose anything. Read-only transactions
 have no xid and cost nothing. `safe_head` gives up after `max_wait_s` and returns the last horizon
@@ -48,7 +56,8 @@ _COLUMNS = (
     events.c.version,
     events.c.event_type,
     events.c.schema_version,
-    events.c.data,
+    # As text: the codec validates current-version JSON as it is, without a dict in between.
+    sa.cast(events.c.data, sa.Text).label("data"),
     events.c.actor_id,
     events.c.caller,
     events.c.request_id,
@@ -77,12 +86,15 @@ async def safe_head(conn: AsyncConnection, max_wait_s: float = 1.0) -> int | Non
     """The highest position below which nothing can still appear, or None if in-flight
     transactions did not finish within `max_wait_s` (see the module docstring)."""
     last_drawn = await conn.scalar(sa.text("SELECT pg_sequence_last_value('events_position_seq')"))
-    await conn.commit()  # the next statement must take a snapshot of its own, after M was read
-    snapshot = await conn.scalar(sa.text("SELECT pg_current_snapshot()::text"))
+    # Taken after M was read, so it is above the xid of every transaction holding a position
+    # <= M; committed at once, so that later snapshots list every in-progress xid below it.
+    # The commit writes nothing but its commit record: no need to wait for it to be flushed.
+    await conn.execute(sa.text("SET LOCAL synchronous_commit = off"))
+    bound = await conn.scalar(sa.text("SELECT pg_current_xact_id()::text"))
     await conn.commit()
     deadline = asyncio.get_running_loop().time() + max_wait_s
     delay = 0.0005
-    while await _still_running(conn, snapshot):
+    while await _still_running(conn, bound):
         if asyncio.get_running_loop().time() >= deadline:
             return None
         await asyncio.sleep(delay)
@@ -90,13 +102,17 @@ async def safe_head(conn: AsyncConnection, max_wait_s: float = 1.0) -> int | Non
     return int(last_drawn or 0)
 
 
-async def _still_running(conn: AsyncConnection, snapshot: str) -> bool:
+async def _still_running(conn: AsyncConnection, bound: str) -> bool:
+    """Whether a transaction with an xid below `bound` is in progress for a new snapshot (this
+    statement's own: its xmax is above `bound`, whose transaction has completed)."""
     running = await conn.scalar(
         sa.text(
-            "SELECT EXISTS (SELECT 1 FROM unnest(pg_snapshot_xip(CAST(:s AS pg_snapshot))) AS x"
-            " WHERE pg_xact_status(x) = 'in progress')"
+            # pg_snapshot_xip is itself set-returning (SETOF xid8): no unnest. The xid goes in
+            # as text: asyncpg has no codec for xid8.
+            "SELECT EXISTS (SELECT 1 FROM pg_snapshot_xip(pg_current_snapshot()) AS x"
+            " WHERE x < CAST(CAST(:b AS text) AS xid8))"
         ),
-        {"s": snapshot},
+        {"b": bound},
     )
     await conn.commit()
     return bool(running)
