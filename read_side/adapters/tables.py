@@ -36,6 +36,14 @@ post_view = sa.Table(
         sa.text("post_id DESC"),
     ),
     sa.Index("post_view_created_idx", sa.text("created_at DESC"), sa.text("post_id DESC")),
+    # The feed everyone else sees (published PUBLIC posts, newest first) without wading
+    # through drafts, private and unlisted posts (migration 0102).
+    sa.Index(
+        "post_view_listed_created_idx",
+        sa.text("created_at DESC"),
+        sa.text("post_id DESC"),
+        postgresql_where=sa.text("status = 'PUBLISHED' AND visibility = 'PUBLIC'"),
+    ),
     sa.Index("post_view_tags_idx", "tags", postgresql_using="gin"),
     sa.Index("post_view_search_idx", "search", postgresql_using="gin"),
 )

@@ -95,6 +95,7 @@ async def test_sigterm_stops_the_server_gracefully(fresh_db):
         "POST_SERVICE_DATABASE_URL": fresh_db,
         "POST_SERVICE_GRPC_ADDRESS": f"127.0.0.1:{port}",
         "POST_SERVICE_AUTH_TOKENS": "t:t",
+        "POST_SERVICE_PAGE_TOKEN_SECRET": "s",
         "POST_SERVICE_HEALTH_CHECK_INTERVAL_S": "0.2",
     }
     process = subprocess.Popen([str(REPO / ".venv/bin/post-service"), "serve"], env=env, cwd=REPO)

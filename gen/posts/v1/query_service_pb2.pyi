@@ -40,7 +40,9 @@ class GetPostRequest(_message.Message):
     MIN_VERSION_WAIT_MS, and the call's deadline) until the read model holds
     this version of the post or a later one; UNAVAILABLE with reason
     PROJECTION_BEHIND if it does not in time. Pass CommandResult.version to
-    read your own write. 0 means no wait; negative is INVALID_ARGUMENT.
+    read your own write. 0 means no wait; negative is INVALID_ARGUMENT. A post
+    the caller may not see never reaches the version, so it too ends in
+    PROJECTION_BEHIND after the wait: the answer does not tell whether it exists.
     """
     show_deleted: _builtins.bool
     """Return the post even if it is deleted (AIP-164), to its author and
@@ -396,7 +398,10 @@ Global___GetAuthorStatsRequest: _TypeAlias = GetAuthorStatsRequest  # noqa: Y015
 
 @_typing.final
 class AuthorStats(_message.Message):
-    """Post counts of one author, from the read model."""
+    """Post counts of one author, from the read model. For callers other than the
+    author and moderators, counted over the author's published PUBLIC posts only
+    (see GetAuthorStats): then post_count equals published_count.
+    """
 
     DESCRIPTOR: _descriptor.Descriptor
 

@@ -161,9 +161,11 @@ class PostQueryServiceServicer:
 
     def GetPostHistory(self, request, context):
         """Returns the events of one post from the event store, oldest first
-        (version 1, 2, ...). Needs the same visibility as GetPost with
-        show_deleted. Errors: INVALID_ARGUMENT, NOT_FOUND, UNAUTHENTICATED,
-        UNAVAILABLE.
+        (version 1, 2, ...). Only the author and moderators may read a post's
+        history: it holds every earlier version, drafts included. Anyone else gets
+        PERMISSION_DENIED for a post they can see (as GetPost with show_deleted)
+        and NOT_FOUND otherwise. Errors: INVALID_ARGUMENT, NOT_FOUND,
+        PERMISSION_DENIED, UNAUTHENTICATED, UNAVAILABLE.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -183,7 +185,11 @@ class PostQueryServiceServicer:
 
     def GetAuthorStats(self, request, context):
         """Returns an author's post counts. An author with no posts gets zero counts,
-        not NOT_FOUND. Errors: INVALID_ARGUMENT, UNAUTHENTICATED, UNAVAILABLE.
+        not NOT_FOUND. The author and moderators get the counts of all the author's
+        posts; anyone else gets them over the posts ListPosts would show them (the
+        published PUBLIC ones), so that drafts, PRIVATE and UNLISTED posts don't
+        show through the numbers. Errors: INVALID_ARGUMENT, UNAUTHENTICATED,
+        UNAVAILABLE.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

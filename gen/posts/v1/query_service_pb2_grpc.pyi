@@ -84,9 +84,11 @@ class PostQueryServiceStub:
     """
     GetPostHistory: _grpc.UnaryUnaryMultiCallable[_query_service_pb2.GetPostHistoryRequest, _query_service_pb2.GetPostHistoryResponse]
     """Returns the events of one post from the event store, oldest first
-    (version 1, 2, ...). Needs the same visibility as GetPost with
-    show_deleted. Errors: INVALID_ARGUMENT, NOT_FOUND, UNAUTHENTICATED,
-    UNAVAILABLE.
+    (version 1, 2, ...). Only the author and moderators may read a post's
+    history: it holds every earlier version, drafts included. Anyone else gets
+    PERMISSION_DENIED for a post they can see (as GetPost with show_deleted)
+    and NOT_FOUND otherwise. Errors: INVALID_ARGUMENT, NOT_FOUND,
+    PERMISSION_DENIED, UNAUTHENTICATED, UNAVAILABLE.
     """
     GetPostAt: _grpc.UnaryUnaryMultiCallable[_query_service_pb2.GetPostAtRequest, _common_pb2.Post]
     """Returns a post in full as it was at a version or a point in time, folded
@@ -98,7 +100,11 @@ class PostQueryServiceStub:
     """
     GetAuthorStats: _grpc.UnaryUnaryMultiCallable[_query_service_pb2.GetAuthorStatsRequest, _query_service_pb2.AuthorStats]
     """Returns an author's post counts. An author with no posts gets zero counts,
-    not NOT_FOUND. Errors: INVALID_ARGUMENT, UNAUTHENTICATED, UNAVAILABLE.
+    not NOT_FOUND. The author and moderators get the counts of all the author's
+    posts; anyone else gets them over the posts ListPosts would show them (the
+    published PUBLIC ones), so that drafts, PRIVATE and UNLISTED posts don't
+    show through the numbers. Errors: INVALID_ARGUMENT, UNAUTHENTICATED,
+    UNAVAILABLE.
     """
 
 @_typing.type_check_only
@@ -152,9 +158,11 @@ class PostQueryServiceAsyncStub(PostQueryServiceStub):
     """
     GetPostHistory: _aio.UnaryUnaryMultiCallable[_query_service_pb2.GetPostHistoryRequest, _query_service_pb2.GetPostHistoryResponse]  # type: ignore[assignment]
     """Returns the events of one post from the event store, oldest first
-    (version 1, 2, ...). Needs the same visibility as GetPost with
-    show_deleted. Errors: INVALID_ARGUMENT, NOT_FOUND, UNAUTHENTICATED,
-    UNAVAILABLE.
+    (version 1, 2, ...). Only the author and moderators may read a post's
+    history: it holds every earlier version, drafts included. Anyone else gets
+    PERMISSION_DENIED for a post they can see (as GetPost with show_deleted)
+    and NOT_FOUND otherwise. Errors: INVALID_ARGUMENT, NOT_FOUND,
+    PERMISSION_DENIED, UNAUTHENTICATED, UNAVAILABLE.
     """
     GetPostAt: _aio.UnaryUnaryMultiCallable[_query_service_pb2.GetPostAtRequest, _common_pb2.Post]  # type: ignore[assignment]
     """Returns a post in full as it was at a version or a point in time, folded
@@ -166,7 +174,11 @@ class PostQueryServiceAsyncStub(PostQueryServiceStub):
     """
     GetAuthorStats: _aio.UnaryUnaryMultiCallable[_query_service_pb2.GetAuthorStatsRequest, _query_service_pb2.AuthorStats]  # type: ignore[assignment]
     """Returns an author's post counts. An author with no posts gets zero counts,
-    not NOT_FOUND. Errors: INVALID_ARGUMENT, UNAUTHENTICATED, UNAVAILABLE.
+    not NOT_FOUND. The author and moderators get the counts of all the author's
+    posts; anyone else gets them over the posts ListPosts would show them (the
+    published PUBLIC ones), so that drafts, PRIVATE and UNLISTED posts don't
+    show through the numbers. Errors: INVALID_ARGUMENT, UNAUTHENTICATED,
+    UNAVAILABLE.
     """
 
 class PostQueryServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -247,9 +259,11 @@ class PostQueryServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_query_service_pb2.GetPostHistoryResponse, _abc.Awaitable[_query_service_pb2.GetPostHistoryResponse]]:
         """Returns the events of one post from the event store, oldest first
-        (version 1, 2, ...). Needs the same visibility as GetPost with
-        show_deleted. Errors: INVALID_ARGUMENT, NOT_FOUND, UNAUTHENTICATED,
-        UNAVAILABLE.
+        (version 1, 2, ...). Only the author and moderators may read a post's
+        history: it holds every earlier version, drafts included. Anyone else gets
+        PERMISSION_DENIED for a post they can see (as GetPost with show_deleted)
+        and NOT_FOUND otherwise. Errors: INVALID_ARGUMENT, NOT_FOUND,
+        PERMISSION_DENIED, UNAUTHENTICATED, UNAVAILABLE.
         """
 
     @_abc_1.abstractmethod
@@ -273,7 +287,11 @@ class PostQueryServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_query_service_pb2.AuthorStats, _abc.Awaitable[_query_service_pb2.AuthorStats]]:
         """Returns an author's post counts. An author with no posts gets zero counts,
-        not NOT_FOUND. Errors: INVALID_ARGUMENT, UNAUTHENTICATED, UNAVAILABLE.
+        not NOT_FOUND. The author and moderators get the counts of all the author's
+        posts; anyone else gets them over the posts ListPosts would show them (the
+        published PUBLIC ones), so that drafts, PRIVATE and UNLISTED posts don't
+        show through the numbers. Errors: INVALID_ARGUMENT, UNAUTHENTICATED,
+        UNAVAILABLE.
         """
 
 def add_PostQueryServiceServicer_to_server(servicer: PostQueryServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -1,0 +1,1 @@
+"""Entry points of the read side: the gRPC query servicer."""
