@@ -61,8 +61,8 @@ class PostEventServiceServicer:
         transaction was still in flight when a later one was read. To resume after
         a break, pass the position of the last event received plus one. Errors:
         INVALID_ARGUMENT (negative from_position, malformed post_id, unknown event
-        type), UNAUTHENTICATED, UNAVAILABLE (database unreachable: the stream ends;
-        resume as above).
+        type), UNAUTHENTICATED, UNAVAILABLE (database unreachable, or reason
+        SERVER_SHUTTING_DOWN: the stream ends; resume as above).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -48,8 +48,8 @@ class PostEventServiceStub:
     transaction was still in flight when a later one was read. To resume after
     a break, pass the position of the last event received plus one. Errors:
     INVALID_ARGUMENT (negative from_position, malformed post_id, unknown event
-    type), UNAUTHENTICATED, UNAVAILABLE (database unreachable: the stream ends;
-    resume as above).
+    type), UNAUTHENTICATED, UNAVAILABLE (database unreachable, or reason
+    SERVER_SHUTTING_DOWN: the stream ends; resume as above).
     """
 
 @_typing.type_check_only
@@ -69,8 +69,8 @@ class PostEventServiceAsyncStub(PostEventServiceStub):
     transaction was still in flight when a later one was read. To resume after
     a break, pass the position of the last event received plus one. Errors:
     INVALID_ARGUMENT (negative from_position, malformed post_id, unknown event
-    type), UNAUTHENTICATED, UNAVAILABLE (database unreachable: the stream ends;
-    resume as above).
+    type), UNAUTHENTICATED, UNAVAILABLE (database unreachable, or reason
+    SERVER_SHUTTING_DOWN: the stream ends; resume as above).
     """
 
 class PostEventServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -93,8 +93,8 @@ class PostEventServiceServicer(metaclass=_abc_1.ABCMeta):
         transaction was still in flight when a later one was read. To resume after
         a break, pass the position of the last event received plus one. Errors:
         INVALID_ARGUMENT (negative from_position, malformed post_id, unknown event
-        type), UNAUTHENTICATED, UNAVAILABLE (database unreachable: the stream ends;
-        resume as above).
+        type), UNAUTHENTICATED, UNAVAILABLE (database unreachable, or reason
+        SERVER_SHUTTING_DOWN: the stream ends; resume as above).
         """
 
 def add_PostEventServiceServicer_to_server(servicer: PostEventServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
