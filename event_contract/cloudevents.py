@@ -65,7 +65,7 @@ def from_kafka_message(
     key: bytes | None, value: bytes | None, headers: Iterable[tuple[str, bytes]]
 ) -> StoredEvent:
     """Decodes one of our messages; anything malformed raises an EventContractError."""
-    attrs = {_attribute(name): raw.decode("utf-8", "replace") for name, raw in headers}
+    attrs = header_attributes(headers)
     event_type = attrs.get("type", "?")
     try:
         schema_version = int(attrs.get("schemaversion", "1"))
@@ -86,6 +86,12 @@ def from_kafka_message(
         return StoredEvent(position=position, metadata=metadata, payload=payload)
     except ValueError as exc:  # e.g. the key names another post than the data
         raise EventDecodeError(event_type, schema_version, str(exc)) from exc
+
+
+def header_attributes(headers: Iterable[tuple[str, bytes]]) -> dict[str, str]:
+    """CloudEvents attributes by name from a binary-mode message's headers (ours or another
+    service's): `ce_id` -> `id`, `content-type` -> `datacontenttype`."""
+    return {_attribute(name): raw.decode("utf-8", "replace") for name, raw in headers}
 
 
 def _header(attribute: str) -> str:

@@ -70,16 +70,18 @@ class PostDeleted:
 
 @dataclass(frozen=True, slots=True)
 class PostRestored:
-    """`status` is the one the post had before it was deleted."""
+    """`restored_status` is the status the post returns to: the one it had before it was
+    deleted. Schema version 2 renamed it from `status`, which read like the current status."""
 
     TYPE: ClassVar[str] = "posts.v1.PostRestored"
-    SCHEMA_VERSION: ClassVar[int] = 1
+    # v2: `status` renamed `restored_status`. Stored v1 rows are upcast on read (upcasting.py).
+    SCHEMA_VERSION: ClassVar[int] = 2
 
     post_id: UUID
-    status: PostStatus
+    restored_status: PostStatus
 
     def __post_init__(self) -> None:
-        if self.status is PostStatus.DELETED:
+        if self.restored_status is PostStatus.DELETED:
             raise ValueError("PostRestored cannot return a post to DELETED")
 
 

@@ -7,11 +7,21 @@ One file per event type and schema version. The schema describes the JSON exactl
 writes it: optional fields of PostEdited are absent when unchanged, never null. Additional
 properties are allowed on purpose: within v1 the contract only grows, and subscribers must
 ignore fields they don't know.
+
+Superseded versions stay published. When an event's SCHEMA_VERSION is bumped, subscribers still
+meet messages of the old version (those within the topic's retention, replays from the
+beginning), so they need its schema as much as the new one. It can no longer be generated (the
+model has moved on), so it is frozen: listed in FROZEN with the SHA-256 of its bytes as they
+were last generated. `write` never touches a frozen file and `--check` fails if one is missing
+or changed: a published schema never changes. To supersede a version: bump SCHEMA_VERSION,
+register the upcaster (upcasting.py), add the old file to FROZEN (`sha256sum` gives the
+digest), then `make schemas`.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,6 +33,14 @@ from event_contract.constants import EVENT_SOURCE
 from event_contract.events import EVENT_CLASSES, PostEvent
 
 DEFAULT_DIR = Path(__file__).resolve().parents[1] / "schemas"
+
+# Schemas of superseded versions, frozen as last generated: file name -> SHA-256 of its bytes.
+FROZEN: dict[str, str] = {
+    # PostRestored v2 renamed `status` to `restored_status`.
+    "posts.v1.PostRestored.v1.schema.json": (
+        "6813ae2bb823f4175fee22ee6098b65f983246ff7af4461b7da7a31fe1529d18"
+    ),
+}
 
 
 def json_schema(cls: type[PostEvent]) -> dict[str, Any]:
@@ -63,6 +81,7 @@ def rendered() -> dict[str, bytes]:
 
 
 def stale_files(directory: Path) -> list[str]:
+    """Generated files that are missing, differ, or are left over: `make schemas` fixes them."""
     wanted = rendered()
     present = {p.name for p in directory.glob("*.schema.json")} if directory.is_dir() else set()
     changed = [
@@ -70,13 +89,28 @@ def stale_files(directory: Path) -> list[str]:
         for n, body in wanted.items()
         if not (directory / n).is_file() or (directory / n).read_bytes() != body
     ]
-    return sorted(changed + [n for n in present if n not in wanted])
+    return sorted(changed + [n for n in present if n not in wanted and n not in FROZEN])
+
+
+def frozen_problems(directory: Path, frozen: dict[str, str] = FROZEN) -> list[str]:
+    """Frozen schemas that are missing, changed, or clash with a current version: `make
+    schemas` cannot fix these (restore the file from version control)."""
+    problems = [f"{n}: frozen, but also a current version" for n in frozen if n in rendered()]
+    for name, digest in sorted(frozen.items()):
+        path = directory / name
+        if not path.is_file():
+            problems.append(f"{name}: frozen schema missing")
+        elif hashlib.sha256(path.read_bytes()).hexdigest() != digest:
+            problems.append(f"{name}: frozen schema changed (a published schema never changes)")
+    return problems
 
 
 def write(directory: Path) -> None:
+    """Rewrites the current versions' files and removes left-over ones; frozen files stay."""
     directory.mkdir(parents=True, exist_ok=True)
     for old in directory.glob("*.schema.json"):
-        old.unlink()
+        if old.name not in FROZEN:
+            old.unlink()
     for name, body in rendered().items():
         (directory / name).write_bytes(body)
 
@@ -92,7 +126,10 @@ def main(argv: list[str] | None = None) -> int:
     stale = stale_files(args.directory)
     for name in stale:
         print(f"stale JSON Schema: {name} (run `make schemas`)", file=sys.stderr)  # noqa: T201
-    return 1 if stale else 0
+    frozen = frozen_problems(args.directory)
+    for problem in frozen:
+        print(f"JSON Schema {problem}", file=sys.stderr)  # noqa: T201
+    return 1 if stale or frozen else 0
 
 
 if __name__ == "__main__":

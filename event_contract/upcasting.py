@@ -22,6 +22,10 @@ class UpcasterRegistry:
     def __len__(self) -> int:
         return len(self._steps)
 
+    def __contains__(self, step: object) -> bool:
+        """`(event_type, from_version) in registry`: is that step registered?"""
+        return step in self._steps
+
     def register(self, event_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
         """Decorator form of `add`."""
 
@@ -55,5 +59,16 @@ class UpcasterRegistry:
             raise EventDecodeError(event_type, from_version, f"upcaster failed: {error}") from error
 
 
-# The registry the codec uses by default. Empty while every event is at schema version 1.
+# The registry the codec uses by default: one step per superseded schema version.
 UPCASTERS = UpcasterRegistry()
+
+# Steps name their event types literally rather than through the event classes: they describe
+# shapes that rows were written in once, and must keep reading them whatever the classes become.
+
+
+@UPCASTERS.register("posts.v1.PostRestored", from_version=1)
+def _post_restored_v1_to_v2(data: JsonObject) -> JsonObject:
+    # v2 renamed `status` to `restored_status`: it is the status the post returns to, where
+    # `status` read like the post's current one. Nothing else changed.
+    data["restored_status"] = data.pop("status")
+    return data

@@ -47,7 +47,7 @@ def apply_event(view: PostView | None, event: StoredEvent) -> PostView:
             return replace(stamped, status=PostStatus.DRAFT)
         case PostDeleted():
             return replace(stamped, status=PostStatus.DELETED, deleted_at=meta.occurred_at)
-        case PostRestored(status=status):
+        case PostRestored(restored_status=status):
             return replace(stamped, status=status, deleted_at=None)
         case PostCreated():
             raise ValueError(f"post {meta.post_id} created twice")
@@ -84,7 +84,7 @@ def _edited(view: PostView, event: PostEdited) -> PostView:
         view,
         title=view.title if event.title is None else event.title,
         body=body,
-        excerpt=excerpt_of(body),
+        excerpt=view.excerpt if event.body is None else excerpt_of(body),
         tags=view.tags if event.tags is None else event.tags,
         visibility=view.visibility if event.visibility is None else event.visibility,
     )

@@ -152,7 +152,7 @@ async def test_restore_post_returns_a_deleted_draft_to_draft(server):
 
     assert result.version == 3
     restored = (await server.events_of(post.post_id))[-1]
-    assert restored.data == {"post_id": post.post_id, "status": "DRAFT"}
+    assert restored.data == {"post_id": post.post_id, "restored_status": "DRAFT"}
     # Back in DRAFT: publishing it is a change again.
     assert (await author.publish(post.post_id)).version == 4
 
@@ -167,7 +167,7 @@ async def test_restore_post_returns_a_deleted_published_post_to_published(server
 
     assert result.version == 4
     restored = (await server.events_of(post.post_id))[-1]
-    assert restored.data == {"post_id": post.post_id, "status": "PUBLISHED"}
+    assert restored.data == {"post_id": post.post_id, "restored_status": "PUBLISHED"}
     # Back in PUBLISHED: publishing again is a no-op, unpublishing is a change.
     assert (await author.publish(post.post_id)).version == 4
     assert (await author.unpublish(post.post_id)).version == 5

@@ -139,7 +139,7 @@ async def test_a_command_that_changes_the_post_appends_its_event_at_the_next_ver
     )
     assert result.position > current.position
     if event.event_type == "posts.v1.PostRestored":
-        assert event.data["status"] == RESTORED_TO[state]
+        assert event.data["restored_status"] == RESTORED_TO[state]
 
 
 @VERSION_GIVEN

@@ -89,7 +89,7 @@ def test_post_created_json_uses_enum_names_string_uuids_and_a_tag_array() -> Non
 
 def test_post_restored_json_names_the_status_it_returns_to() -> None:
     assert encode_data(PostRestored(POST_ID, PostStatus.DRAFT)) == (
-        b'{"post_id":"0193a5e2-7c4f-7b1e-9d3a-2f6c8e1b4a70","status":"DRAFT"}'
+        b'{"post_id":"0193a5e2-7c4f-7b1e-9d3a-2f6c8e1b4a70","restored_status":"DRAFT"}'
     )
 
 

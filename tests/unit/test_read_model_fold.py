@@ -100,7 +100,7 @@ def test_delete_then_restore_returns_to_the_status_it_had_and_clears_the_delete_
     assert deleted is not None
     assert deleted.status is PostStatus.DELETED
     assert deleted.deleted_at is not None
-    h.add(PostRestored(post_id=h.post_id, status=PostStatus.PUBLISHED))
+    h.add(PostRestored(post_id=h.post_id, restored_status=PostStatus.PUBLISHED))
     restored = fold_view(None, h.events)
     assert restored is not None
     assert (restored.status, restored.deleted_at) == (PostStatus.PUBLISHED, None)

@@ -121,7 +121,7 @@ def _restore(post: PostState) -> list[PostEvent]:
         return []
     if post.status_before_delete is None:  # evolve always sets it when deleting
         raise InconsistentHistoryError(f"deleted post {post.post_id} lacks its prior status")
-    return [PostRestored(post.post_id, status=post.status_before_delete)]
+    return [PostRestored(post.post_id, restored_status=post.status_before_delete)]
 
 
 def _refuse_if_deleted(post: PostState) -> None:

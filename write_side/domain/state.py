@@ -80,7 +80,7 @@ def _apply(state: PostState, payload: PostEvent, at: datetime) -> PostState:
             return replace(state, status=PostStatus.DRAFT, published_at=None)
         case PostDeleted():
             return _deleted(state, at)
-        case PostRestored(status=status):
+        case PostRestored(restored_status=status):
             return replace(state, status=status, deleted_at=None, status_before_delete=None)
 
 
