@@ -19,7 +19,15 @@ log = logging.getLogger("post_service")
 PROCESSES = {
     "serve": ("gRPC server: commands, queries, events, health, reflection", {"serve"}),
     "relay": ("publishes committed events to Kafka (one active relay at a time)", {"relay"}),
-    "run": ("every process of the service in one", {"serve", "relay"}),
+    "projector": ("projects the events on Kafka into the read tables", {"projector"}),
+    "users-consumer": (
+        "deletes the posts of users deleted by the users service (users.events.v1)",
+        {"users-consumer"},
+    ),
+    "run": (
+        "every process of the service in one",
+        {"serve", "relay", "projector", "users-consumer"},
+    ),
 }
 
 

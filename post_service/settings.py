@@ -28,7 +28,31 @@ class Settings(BaseSettings):
     kafka_bootstrap_servers: str = "127.0.0.1:19092"
     events_topic: str = "posts.events.v1"
     events_partitions: int = Field(default=12, ge=1)
+    # Relay (write_side/relay): events per read-and-publish round; the longest it sleeps without
+    # a NOTIFY (so a lost notification costs at most this much latency); how often a standby
+    # tries to take over; how long a round may wait for the broker's acks before it counts as
+    # failed and is republished; the cap of its back-off while Kafka or PostgreSQL is down.
+    relay_batch_size: int = Field(default=500, ge=1)
+    relay_poll_interval_s: float = Field(default=0.5, gt=0, le=0.5)
+    relay_standby_retry_s: float = Field(default=1.0, gt=0)
+    relay_ack_timeout_s: float = Field(default=30.0, gt=0)
+    relay_backoff_max_s: float = Field(default=10.0, gt=0)
+    # Projector (projector/): its Kafka consumer group (projectors in one group share the
+    # partitions); the most records one batch (one read-database transaction) takes; how long a
+    # poll waits for records before returning empty; the cap of its back-off while the read
+    # database or the broker fails it.
+    projector_group_id: str = "post-service-projector"
+    projector_batch_size: int = Field(default=500, ge=1)
+    projector_max_wait_ms: int = Field(default=500, ge=1)
+    projector_backoff_max_s: float = Field(default=10.0, gt=0)
     users_topic: str = "users.events.v1"
+    # Users consumer (write_side/entrypoints/users_consumer): its Kafka consumer group (consumers
+    # in one group share the partitions); how many times a message is tried before it goes to
+    # `<USERS_TOPIC>.dlq` (1 = no retry); the cap of the back-off between those attempts and
+    # while Kafka or PostgreSQL is down. The defaults wait 16-33 s in all before giving up.
+    users_consumer_group_id: str = "post-service-users-consumer"
+    users_consumer_max_attempts: int = Field(default=10, ge=1)
+    users_consumer_backoff_max_s: float = Field(default=10.0, gt=0)
     grpc_address: str = "127.0.0.1:50051"
     # "caller:token" pairs, comma-separated. The caller's name goes into logs and event metadata.
     auth_tokens: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
@@ -40,6 +64,9 @@ class Settings(BaseSettings):
     snapshot_every: int = Field(default=100, ge=1)
     idempotency_retention: timedelta = timedelta(hours=24)
     min_version_wait_ms: int = Field(default=2000, ge=0)
+    # How often a GetPost waiting for min_version re-checks without a wake-up from the read
+    # model's NOTIFY: only matters when a notification was lost (its listener reconnecting).
+    min_version_recheck_ms: int = Field(default=250, ge=10)
     command_conflict_retries: int = Field(default=5, ge=0)
     title_max_length: int = Field(default=300, ge=1)
     body_max_length: int = Field(default=100_000, ge=1)

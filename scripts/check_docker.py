@@ -14,7 +14,12 @@ import yaml
 
 # Every long-running process of `post-service` that runs in its own container: compose service
 # name -> CLI subcommand. An issue that adds a process adds it here and to docker-compose.yml.
-PROCESSES = {"server": "serve", "relay": "relay"}
+PROCESSES = {
+    "server": "serve",
+    "relay": "relay",
+    "projector": "projector",
+    "users-consumer": "users-consumer",
+}
 # The one-shot migration job every process waits for.
 MIGRATE = "migrate"
 # A build stage (Poetry, compilers) and a runtime stage that leaves them behind.
