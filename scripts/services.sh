@@ -11,7 +11,12 @@ cmd=${1:?usage: services.sh up|down|status|destroy run|test|bench}
 instance=${2:-run}
 case "$instance" in
   run) pg=54320 kafka=19092 ctrl=19093 ;;
-  test) pg=54330 kafka=29092 ctrl=29093 ;;
+  # The suite reads the same two variables (tests/support/services.py), so a second checkout
+  # can run its suite beside this one's by choosing other ports.
+  test)
+    pg=${POST_SERVICE_TEST_PG_PORT:-54330}
+    kafka=${POST_SERVICE_TEST_KAFKA_PORT:-29092}
+    ctrl=${POST_SERVICE_TEST_KAFKA_CONTROLLER_PORT:-$((kafka + 1))} ;;
   bench) pg=54340 kafka=39092 ctrl=39093 ;;
   *) echo "error: unknown instance '$instance' (run|test|bench)" >&2; exit 1 ;;
 esac
