@@ -5,7 +5,10 @@
 set -euo pipefail
 here=$(dirname "$0")
 instance=${1:?instance}; shift
-if "$here/services.sh" status "$instance" | grep -q stopped; then
+# Captured first: `status | grep -q` would let grep close the pipe early, and with pipefail
+# the SIGPIPE'd status would make the test fail and leave the services running.
+state=$("$here/services.sh" status "$instance")
+if [[ $state == *stopped* ]]; then
   trap '"$here/services.sh" down "$instance"' EXIT
 fi
 "$here/services.sh" up "$instance"
