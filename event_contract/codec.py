@@ -53,6 +53,10 @@ def decode_data(
     upcasters: UpcasterRegistry = UPCASTERS,
 ) -> PostEvent:
     cls = event_class(event_type)
+    if schema_version == cls.SCHEMA_VERSION and isinstance(data, str | bytes):
+        # Nothing to upcast: validate the JSON text as it is, rather than parse it into a dict
+        # and serialise it again (a rebuild decodes every stored event).
+        return _validate_json(cls, data)
     obj = _as_json_object(event_type, schema_version, data)
     current = upcasters.upcast(event_type, schema_version, cls.SCHEMA_VERSION, obj)
     return _validate(cls, current)
@@ -92,6 +96,13 @@ def _validate(cls: type[PostEvent], obj: JsonObject) -> PostEvent:
     # behind (during a rolling deploy, or a subscriber) must still read the newer events.
     try:
         raw = orjson.dumps(obj, option=_JSON_OPTIONS)
+    except TypeError as error:
+        raise EventDecodeError(cls.TYPE, cls.SCHEMA_VERSION, str(error)) from error
+    return _validate_json(cls, raw)
+
+
+def _validate_json(cls: type[PostEvent], raw: str | bytes) -> PostEvent:
+    try:
         return _adapter(cls).validate_json(raw, strict=True)
     except (ValidationError, TypeError) as error:
         raise EventDecodeError(cls.TYPE, cls.SCHEMA_VERSION, str(error)) from error

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from post_service import projections_cli
 from post_service.bootstrap import Service
 from post_service.logs import configure_logging
 from post_service.settings import Settings
@@ -43,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_parser(name, help=help_text)
     health = sub.add_parser("healthcheck", help="exit 0 if the server's health check is SERVING")
     health.add_argument("--service", default="", help="service name to check (default: overall)")
+    projections_cli.add_parser(sub)
     return parser
 
 
@@ -54,6 +56,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         migrate(settings)
     elif args.command == "healthcheck":
         sys.exit(healthcheck(settings, args.service))
+    elif args.command == "projections":
+        sys.exit(projections_cli.run(args, settings))
     else:
         sys.exit(asyncio.run(run_processes(settings, frozenset(PROCESSES[args.command][1]))))
 

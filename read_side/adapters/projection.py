@@ -47,6 +47,11 @@ _UPSERT_VIEW = """
     WHERE {table}.version < excluded.version
 """
 
+_VIEW_COLUMNS = (
+    "post_id, author_id, title, body, excerpt, tags, visibility, status, created_at,"
+    " updated_at, published_at, deleted_at, version, position"
+)
+
 _UPSERT_AUTHOR = """
     INSERT INTO {table} (author_id, post_count, published_count, last_published_at)
     VALUES (:author_id, :posts, :published, :last_published_at)
@@ -98,8 +103,11 @@ class ProjectionWriter:
     ) -> dict[UUID, PostView]:
         if not post_ids:
             return {}
+        # Every column but the search vector: it is not part of the view, and reading it
+        # back would detoast and ship kilobytes per post for nothing.
         query = sa.text(
-            f"SELECT * FROM {self._views} WHERE post_id = ANY(:ids) ORDER BY post_id FOR UPDATE"  # noqa: S608 - table names are ours
+            f"SELECT {_VIEW_COLUMNS} FROM {self._views} WHERE post_id = ANY(:ids)"  # noqa: S608 - table names are ours
+            " ORDER BY post_id FOR UPDATE"
         )
         rows = (await conn.execute(query, {"ids": post_ids})).all()
         return {row.post_id: view_from_row(row) for row in rows}

@@ -38,7 +38,7 @@ class PostView:
 
 def excerpt_of(body: str) -> str:
     """The first EXCERPT_LENGTH code points, cut at a word boundary where one is near."""
-    flat = " ".join(body.split())
+    flat = _flat_start(body)
     if len(flat) <= EXCERPT_LENGTH:
         return flat
     cut = flat[: EXCERPT_LENGTH - 1]
@@ -46,3 +46,16 @@ def excerpt_of(body: str) -> str:
     if space >= EXCERPT_LENGTH // 2:
         cut = cut[:space]
     return cut + "…"
+
+
+def _flat_start(body: str) -> str:
+    """The start of the body with whitespace runs made single spaces: long enough to cut the
+    excerpt from, without flattening a 100,000-character body (a rebuild does this for every
+    edit). Flattening a prefix gives a prefix of the flattened whole, so once it is longer
+    than the excerpt, its first EXCERPT_LENGTH code points are the whole's."""
+    window = 4 * EXCERPT_LENGTH
+    while True:
+        flat = " ".join(body[:window].split())
+        if len(flat) > EXCERPT_LENGTH or window >= len(body):
+            return flat
+        window *= 4
