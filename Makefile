@@ -11,7 +11,8 @@ RUN_ENV := POST_SERVICE_AUTH_TOKENS=$${POST_SERVICE_AUTH_TOKENS:-local:local-dev
 help:
 	@echo "make run    - set up, start local PostgreSQL + Kafka, migrate, run the service"
 	@echo "make test   - set up, start the test PostgreSQL + Kafka, lint, run the whole suite"
-	@echo "make lint | protos | schemas | bench | services-up | services-down | clean-services"
+	@echo "make bench [QUICK=1] - benchmarks into bench/results/ (README, Benchmarks)"
+	@echo "make lint | protos | schemas | services-up | services-down | clean-services"
 
 .PHONY: setup
 setup:
@@ -46,6 +47,14 @@ protos: setup
 .PHONY: schemas
 schemas: setup
 	$(VENV)/python -m event_contract.schemas
+
+# Benchmarks (bench/run.py): every scenario on the bench instance of the local services, into
+# bench/results/latest.{md,json} and PNG plots; under 15 minutes on two cores. QUICK=1: the
+# short run (under 3 minutes). `make test` runs the harness end to end with tiny numbers
+# (tests/e2e/test_bench_smoke.py) so that it does not rot.
+.PHONY: bench
+bench: setup
+	@scripts/with-services.sh bench $(VENV)/python -m bench.run $(if $(QUICK),--quick)
 
 .PHONY: services-up services-down clean-services
 services-up:
