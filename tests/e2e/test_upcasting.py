@@ -147,9 +147,9 @@ async def test_events_stored_in_the_v1_shape_are_read_in_the_v2_shape_everywhere
 
     await rows_still_in_the_v1_shape(engine, old)
 
-    # The rebuild's view: the read model's own fold over the whole store.
-    # TODO(rebuild issue): also run `projections rebuild` here and in
-    # tests/e2e/test_projections_rebuild.py over a store with these v1 rows.
+    # The rebuild's view: the read model's own fold over the whole store. `projections
+    # rebuild` itself is run over stores holding v1 PostRestored rows in
+    # tests/integration/test_projections_rebuild.py (tests/support/projection_ops.py).
     async with engine.connect() as conn:
         folded = await fold_event_store(conn)
     for restore in old:
