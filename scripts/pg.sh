@@ -67,6 +67,9 @@ create_role_and_db() {
     # CREATEDB: the test suite clones per-test databases from a migrated template.
     as_owner "${psql[@]}" -d postgres -c "CREATE ROLE $DB_USER LOGIN CREATEDB PASSWORD '$DB_PASSWORD'"
   fi
+  # Tests and benchmarks drop their databases WITH (FORCE); an autovacuum worker busy in one
+  # runs as the superuser, and only pg_signal_backend lets a plain role end it.
+  as_owner "${psql[@]}" -d postgres -c "GRANT pg_signal_backend TO $DB_USER" >/dev/null
   if [ -z "$(as_owner "${psql[@]}" -d postgres -c "SELECT 1 FROM pg_database WHERE datname='$DB_NAME'")" ]; then
     as_owner "${psql[@]}" -d postgres -c "CREATE DATABASE $DB_NAME OWNER $DB_USER"
   fi
