@@ -51,10 +51,12 @@ schemas: setup
 # Benchmarks (bench/run.py): every scenario on the bench instance of the local services, into
 # bench/results/latest.{md,json} and PNG plots; under 15 minutes on two cores. QUICK=1: the
 # short run (under 3 minutes). `make test` runs the harness end to end with tiny numbers
-# (tests/e2e/test_bench_smoke.py) so that it does not rot.
+# (tests/e2e/test_bench_smoke.py) so that it does not rot. bench/run.py starts the bench
+# services itself (stopping them after, if it did): POST_SERVICE_BENCH_PG_PORT and
+# POST_SERVICE_BENCH_KAFKA_PORT give a second checkout, or a quieter cluster, its own instance.
 .PHONY: bench
 bench: setup
-	@scripts/with-services.sh bench $(VENV)/python -m bench.run $(if $(QUICK),--quick)
+	@$(VENV)/python -m bench.run $(if $(QUICK),--quick)
 
 .PHONY: services-up services-down clean-services
 services-up:

@@ -47,14 +47,31 @@ LOGS = REPO / "bench/results/logs"
 ADMIN_DSN = f"postgresql://post_service:post_service@127.0.0.1:{PG_PORT}/postgres"
 
 
-def services_up() -> None:
+def _service_scripts(command: str) -> list[list[str]]:
     if INSTANCE in {"bench", "test"}:
-        subprocess.run([str(REPO / "scripts/services.sh"), "up", INSTANCE], check=True)
-        return
+        return [[str(REPO / "scripts/services.sh"), command, INSTANCE]]
     scripts = REPO / "scripts"
-    subprocess.run([str(scripts / "pg.sh"), "up", INSTANCE, str(PG_PORT)], check=True)
-    kafka = [str(scripts / "kafka.sh"), "up", INSTANCE, str(KAFKA_PORT), str(KAFKA_PORT + 1)]
-    subprocess.run(kafka, check=True)
+    return [
+        [str(scripts / "pg.sh"), command, INSTANCE, str(PG_PORT)],
+        [str(scripts / "kafka.sh"), command, INSTANCE, str(KAFKA_PORT), str(KAFKA_PORT + 1)],
+    ]
+
+
+def services_up() -> bool:
+    """Starts PostgreSQL and Kafka unless they run; returns whether both already did."""
+    status = [
+        subprocess.run(command, capture_output=True, check=False)
+        for command in _service_scripts("status")
+    ]
+    running = all(s.returncode == 0 and b"stopped" not in s.stdout for s in status)
+    for command in _service_scripts("up"):
+        subprocess.run(command, check=True)
+    return running
+
+
+def services_down() -> None:
+    for command in _service_scripts("down"):
+        subprocess.run(command, check=True)
 
 
 def db_url(name: str) -> str:

@@ -51,24 +51,26 @@ FULL = Plan(
 )
 QUICK = Plan(
     name="quick",
-    timing=Timing(duration_s=1.5, warmup_s=0.5),
+    timing=Timing(duration_s=1, warmup_s=0.5),
     command_callers=(1, 16, 64),
     query_callers=(16, 64),
     freshness_rates=(200, 1000),
     freshness_search=1,
-    freshness_timing=Timing(duration_s=2, warmup_s=1),
+    freshness_timing=Timing(duration_s=1.5, warmup_s=0.5),
     projector_events=20_000,
     rebuild_events=100_000,
-    copy_rows=5_000,
+    copy_rows=3_000,
 )
 SMOKE = Plan(
     name="smoke",
-    timing=Timing(duration_s=0.3, warmup_s=0.1),
+    # Long enough that a commit stalled by someone else's heavy writes on the shared test
+    # cluster (fsync waits of a few hundred ms) still leaves answered calls in the window.
+    timing=Timing(duration_s=1, warmup_s=0.3),
     command_callers=(4,),
     query_callers=(4,),
     freshness_rates=(20,),
     freshness_search=0,
-    freshness_timing=Timing(duration_s=0.5, warmup_s=0.2),
+    freshness_timing=Timing(duration_s=1, warmup_s=0.3),
     projector_events=300,
     rebuild_events=300,
     copy_rows=200,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,21 @@ def write_results(results: dict[str, Any], out: Path) -> None:
     found = targets(results, max(plan.command_callers), plan.peer_threads)
     results["targets"] = as_json(found)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "latest.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
+    # Strict JSON (allow_nan=False): a point nobody answered has no percentiles, so null.
+    text = json.dumps(_finite(results), indent=1, default=str, allow_nan=False)
+    (out / "latest.json").write_text(text + "\n")
     images = plots.draw(results, out)
     (out / "latest.md").write_text(markdown(results, found, images))
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value
 
 
 def markdown(r: dict[str, Any], found: list[Target], images: list[str]) -> str:

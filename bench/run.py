@@ -26,7 +26,14 @@ from bench.context import Context, run_json
 from bench.cpu import Roles, pid_with_cmdline, postmaster_pid
 from bench.dataset import read_dataset
 from bench.freshness_stage import freshness
-from bench.harness import ADMIN_DSN, KAFKA_CMDLINE, REPO, drop_databases, services_up
+from bench.harness import (
+    ADMIN_DSN,
+    KAFKA_CMDLINE,
+    REPO,
+    drop_databases,
+    services_down,
+    services_up,
+)
 from bench.machine import machine_facts
 from bench.plan import PLANS, Plan
 from bench.projector_drain import drain
@@ -34,8 +41,17 @@ from bench.report import write_results
 
 
 def run(plan: Plan, out: Path) -> dict[str, Any]:
+    """Stops afterwards only the services it started (as scripts/with-services.sh does)."""
+    already_running = services_up()
+    try:
+        return _run(plan, out)
+    finally:
+        if not already_running:
+            services_down()
+
+
+def _run(plan: Plan, out: Path) -> dict[str, Any]:
     started = time.monotonic()
-    services_up()
     postmaster = asyncio.run(postmaster_pid(ADMIN_DSN))
     roles = Roles(postmaster=postmaster, kafka=pid_with_cmdline(KAFKA_CMDLINE))
     results: dict[str, Any] = {"plan": plan.name, "machine": machine_facts()}

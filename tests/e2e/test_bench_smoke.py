@@ -17,6 +17,10 @@ from tests.support.services import KAFKA_PORT, PG_PORT, REPO, free_port
 SECTIONS = ("## 1. Ceilings", "## 2. Commands", "## 4. Freshness", "## 5. Projector", "## Targets")
 
 
+def _refuse(constant: str) -> None:
+    raise ValueError(f"not JSON: {constant}")
+
+
 @pytest.mark.timeout(300)
 def test_the_benchmark_harness_writes_every_scenarios_results(tmp_path):
     env = {
@@ -32,7 +36,8 @@ def test_the_benchmark_harness_writes_every_scenarios_results(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-4000:]
 
-    results = json.loads((tmp_path / "latest.json").read_text())
+    # Strict JSON for other tools: NaN or Infinity (Python's json writes them) is refused.
+    results = json.loads((tmp_path / "latest.json").read_text(), parse_constant=_refuse)
     ceilings = results["ceilings"]
     assert {"echo", "select", "insert", "copy", "consume"} <= ceilings.keys()
     assert all(p["calls"] > 0 for kind in ("echo", "select", "insert") for p in ceilings[kind])
