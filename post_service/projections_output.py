@@ -16,8 +16,8 @@ def rebuild_summary(r: RebuildReport) -> str:
     return (
         f"rebuilt {', '.join(r.tables)} from {r.events:,} events (up to position {r.head:,}) in"
         f" {r.seconds:.1f} s: {r.events_per_second:,.0f} events/s; first pass"
-        f" {r.replay_seconds:.1f} s, indexes {r.index_seconds:.1f} s, projectors paused"
-        f" {r.pause_seconds * 1000:.0f} ms"
+        f" {r.replay_seconds:.1f} s, indexes {r.index_seconds:.1f} s, longest transaction"
+        f" {r.longest_transaction_s:.1f} s, projectors paused {r.pause_seconds * 1000:.0f} ms"
     )
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -40,6 +41,8 @@ class Replay:
         self._writer = writer
         self._chunk = chunk_events
         self._progress = progress
+        # The longest chunk transaction so far: what the relay may have waited for.
+        self.longest_transaction_s = 0.0
 
     async def run(self, after: int, up_to: int) -> int:
         """Applies the events with after < position <= up_to (a commit-safe head), one
@@ -49,8 +52,11 @@ class Replay:
         try:
             while events := await reading:
                 reading = self._read_next(events[-1].position, up_to)
+                started = time.monotonic()
                 async with self._read_engine.begin() as conn:
                     await self._writer.apply(conn, events, self._source.post_events)
+                took = time.monotonic() - started
+                self.longest_transaction_s = max(self.longest_transaction_s, took)
                 done += len(events)
                 self._progress.advance(len(events))
         finally:
