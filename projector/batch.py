@@ -21,9 +21,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from event_contract import StoredEvent
+from post_service.kafka_records import Record
 from projector.checkpoints import lock_checkpoints, save_checkpoints
 from projector.decoding import decode_records
-from projector.records import Record
 from projector.store import EventStoreReader
 from read_side.adapters.locks import hold_projection_lock_shared
 from read_side.adapters.projection import ProjectionWriter

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from event_contract import EventContractError, StoredEvent
 from event_contract.cloudevents import from_kafka_message
-from projector.records import Record, where
+from post_service.kafka_records import Record, where
 
 log = logging.getLogger(__name__)
 

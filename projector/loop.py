@@ -17,13 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from post_service.backoff import Backoff
 from post_service.kafka_clients import wait_for_topic
+from post_service.kafka_records import Record
 from projector.batch import BatchApplier, BatchResult
 from projector.config import HealthReporter, ProjectorConfig
 from projector.decoding import NotOurEventError
 from projector.health import ProjectorHealth
 from projector.kafka import commit_offsets, make_consumer
 from projector.positions import SeekToCheckpoints
-from projector.records import Record
 from projector.store import EventStoreReader
 from read_side.adapters.projection import ProjectionWriter
 

@@ -8,6 +8,7 @@ from uuid import UUID, uuid4
 import pytest
 
 from event_contract.consumed import ConsumedEvent, UserDeleted
+from post_service.kafka_records import Record
 from write_side.application.handler import CommandContext, CommandResult
 from write_side.domain import SYSTEM_ACTOR, Command, DeletePost
 from write_side.entrypoints.users_consumer.dead_letters import dead_letter
@@ -18,7 +19,6 @@ from write_side.entrypoints.users_consumer.deletion import (
     request_id,
 )
 from write_side.entrypoints.users_consumer.handling import MessageHandler
-from write_side.entrypoints.users_consumer.records import Record
 
 USER_ID = UUID("6f1c0000-0000-7000-8000-000000000001")
 VALUE = b'{"user_id":"6f1c0000-0000-7000-8000-000000000001","deleted_at":"2026-11-27T08:00:00Z"}'

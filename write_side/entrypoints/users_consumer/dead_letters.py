@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from write_side.entrypoints.users_consumer.records import Record
+from post_service.kafka_records import Record
 from write_side.relay.publisher import KafkaPublisher
 
 # Headers added to the original ones.

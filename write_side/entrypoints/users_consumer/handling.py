@@ -21,7 +21,7 @@ from event_contract.consumed import (
     decode_users_message,
 )
 from post_service.backoff import Backoff
-from write_side.entrypoints.users_consumer.records import Record, where
+from post_service.kafka_records import Record, where
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
-"""What the projector reads from a Kafka record: aiokafka's ConsumerRecord fits this protocol,
-and so does a test's hand-made record."""
+"""What our consumers (the projector, the users consumer) read from a Kafka record: aiokafka's
+ConsumerRecord fits this protocol, and so does a test's hand-made record."""
 
 from __future__ import annotations
 
