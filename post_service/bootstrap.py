@@ -26,6 +26,7 @@ from post_service.settings import Settings
 from projector import Projector, ProjectorConfig
 from read_side.adapters.commit_horizon import CommitHorizon, store_head
 from read_side.adapters.event_feed import EventFeed
+from read_side.adapters.post_lookup import PostLookup
 from read_side.adapters.view_changes import ViewChanges
 from read_side.adapters.view_listener import NotifyListener, ViewChangeListener
 from read_side.entrypoints.config import QueryConfig
@@ -172,7 +173,10 @@ class Service:
         read_dsn = self.read_engine.url.set(drivername="postgresql")
         listener = ViewChangeListener(read_dsn.render_as_string(hide_password=False), changes)
         self._spawn("view-change-listener", listener.run())
-        return build_query_servicer(self.read_engine, self.engine, changes, config)
+        # GetPost's coalesced lookups, on a small asyncpg pool that `run` holds open.
+        lookup = PostLookup(read_dsn.render_as_string(hide_password=False))
+        self._spawn("post-lookup-pool", lookup.run())
+        return build_query_servicer(self.read_engine, self.engine, changes, lookup, config)
 
     def _event_servicer(self) -> EventStreamServicer:
         # One head and one LISTEN connection (write database) for all streams of this server.

@@ -1,4 +1,5 @@
-"""GetPost, BatchGetPosts and ListPosts on post_view, with the caller's visibility in the SQL.
+"""BatchGetPosts and ListPosts on post_view, with the caller's visibility in the SQL (GetPost's
+single posts are coalesced lookups: post_lookup).
 
 ListPosts pages by keyset: newest first by (created_at, post_id), each page starting strictly
 after the last row of the previous one. A new post is newer than every page already read, so
@@ -66,10 +67,6 @@ def view_columns(*, with_body: bool) -> list[Any]:
 class PostQueries:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-
-    async def get(self, post_id: UUID, viewer: Viewer, *, show_deleted: bool) -> PostView | None:
-        found = await self.get_many([post_id], viewer, show_deleted=show_deleted, with_body=True)
-        return found.get(post_id)
 
     async def get_many(
         self, post_ids: Sequence[UUID], viewer: Viewer, *, show_deleted: bool, with_body: bool

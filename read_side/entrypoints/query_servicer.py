@@ -2,8 +2,9 @@
 
 GetPost, BatchGetPosts, ListPosts, SearchPosts and GetAuthorStats read the read model;
 GetPostHistory and GetPostAt read the event store (history_rpcs); the paged listings are in
-listing_rpcs. Who may see what is decided in SQL for lists and in `can_read` for single posts
-(read_side.adapters.visibility).
+listing_rpcs. Who may see what is decided in SQL for lists and BatchGetPosts, and in `can_read`
+for single posts (read_side.adapters.visibility): GetPost's lookups are coalesced into one
+statement for concurrent calls (post_lookup), each caller's visibility applied to its own row.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from post_service.grpc_edge.status import ServiceError
 from read_side.adapters.event_reader import StoreEventReader
 from read_side.adapters.history import PostHistory
 from read_side.adapters.page_tokens import PageTokens
+from read_side.adapters.post_lookup import PostLookup
 from read_side.adapters.post_queries import PostQueries
 from read_side.adapters.search_queries import SearchQueries
 from read_side.adapters.stats_queries import StatsQueries
@@ -42,6 +44,7 @@ DEADLINE_MARGIN_S = 0.05
 
 @dataclass(frozen=True, slots=True)
 class QueryParts:
+    lookup: PostLookup
     posts: PostQueries
     search: SearchQueries
     stats: StatsQueries
@@ -52,9 +55,14 @@ class QueryParts:
 
 
 def build_query_servicer(
-    read_engine: AsyncEngine, write_engine: AsyncEngine, changes: ViewChanges, config: QueryConfig
+    read_engine: AsyncEngine,
+    write_engine: AsyncEngine,
+    changes: ViewChanges,
+    lookup: PostLookup,
+    config: QueryConfig,
 ) -> QueryServicer:
     parts = QueryParts(
+        lookup=lookup,
         posts=PostQueries(read_engine),
         search=SearchQueries(read_engine, config.search_config),
         stats=StatsQueries(read_engine),
@@ -91,7 +99,7 @@ class QueryServicer(query_service_pb2_grpc.PostQueryServiceServicer):
         """
 
         async def check() -> PostView | None:
-            view = await self._p.posts.get(post_id, viewer, show_deleted=True)
+            view = await self._p.lookup.get(post_id, viewer, show_deleted=True)
             return view if view is not None and view.version >= min_version else None
 
         view = await self._p.changes.wait_for(check, self._wait_bound(context, min_version))
