@@ -14,11 +14,12 @@ from posts.v1 import event_service_pb2 as pb
 from posts.v1 import event_service_pb2_grpc
 
 from event_contract import event_types
+from post_service.grpc_edge import fields
+from post_service.grpc_edge.fields import Violations
 from post_service.grpc_edge.status import ServiceError
 from read_side.adapters.commit_horizon import StreamClosedError
 from read_side.adapters.event_feed import EventFeed, EventFilter
 from read_side.entrypoints import messages, translate
-from read_side.entrypoints.translate import Violations
 
 
 class EventStreamServicer(event_service_pb2_grpc.PostEventServiceServicer):
@@ -40,7 +41,7 @@ def _parse(request: pb.StreamEventsRequest) -> tuple[int, EventFilter]:
     """(the position to read after, the filter); from_position is inclusive, 0 = the start."""
     problems = Violations()
     start = translate.not_negative(request.from_position, "from_position", problems)
-    post_id = translate.uuid(request.post_id, "post_id", problems, required=False)
+    post_id = fields.uuid(request.post_id, "post_id", problems, required=False)
     known = event_types()
     for index, name in enumerate(request.event_types):
         if name not in known:

@@ -15,12 +15,13 @@ from uuid import UUID
 from posts.v1 import common_pb2
 from posts.v1 import query_service_pb2 as pb
 
+from post_service.grpc_edge import fields
+from post_service.grpc_edge.fields import Violations
 from read_side.adapters.history import Folded, PostHistory
 from read_side.adapters.page_tokens import Cursor, InvalidPageTokenError, PageTokens
 from read_side.adapters.visibility import Viewer, can_read
 from read_side.entrypoints import messages, paging, translate
 from read_side.entrypoints.errors import history_denied, point_not_found, post_not_found
-from read_side.entrypoints.translate import Violations
 from read_side.model import PostView
 
 
@@ -28,7 +29,7 @@ async def get_post_history(
     history: PostHistory, page_tokens: PageTokens, request: pb.GetPostHistoryRequest
 ) -> pb.GetPostHistoryResponse:
     problems = Violations()
-    post_id = translate.required_uuid(request.post_id, "post_id", problems)
+    post_id = fields.required_uuid(request.post_id, "post_id", problems)
     size = translate.page_size(request.page_size, problems)
     problems.raise_if_any()
     tokens = paging.Tokens(page_tokens, {"rpc": "GetPostHistory", "post_id": str(post_id)})
@@ -48,7 +49,7 @@ async def get_post_history(
 
 async def get_post_at(history: PostHistory, request: pb.GetPostAtRequest) -> common_pb2.Post:
     problems = Violations()
-    post_id = translate.required_uuid(request.post_id, "post_id", problems)
+    post_id = fields.required_uuid(request.post_id, "post_id", problems)
     point = translate.point(request, problems)
     problems.raise_if_any()
     folded = await history.at(post_id, point)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from posts.v1 import query_service_pb2 as pb
 
+from post_service.grpc_edge import fields
+from post_service.grpc_edge.fields import Violations
 from read_side.adapters.page_tokens import PageTokens
 from read_side.adapters.post_queries import ListCursor, ListFilters, PostQueries
 from read_side.adapters.search_queries import SearchCursor, SearchQueries
 from read_side.entrypoints import messages, paging, translate
-from read_side.entrypoints.translate import Violations
 
 
 async def list_posts(
@@ -59,7 +60,7 @@ async def search_posts(
 
 def _list_filters(request: pb.ListPostsRequest, problems: Violations) -> ListFilters:
     return ListFilters(
-        author_id=translate.uuid(request.author_id, "author_id", problems, required=False),
+        author_id=fields.uuid(request.author_id, "author_id", problems, required=False),
         status=translate.status(request.status, problems),
         tag=translate.tag(request.tag, problems),
         show_deleted=request.show_deleted,

@@ -19,6 +19,8 @@ from posts.v1 import query_service_pb2 as pb
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from event_contract import PostStatus
+from post_service.grpc_edge import fields
+from post_service.grpc_edge.fields import Violations
 from post_service.grpc_edge.status import ServiceError
 from read_side.adapters.event_reader import StoreEventReader
 from read_side.adapters.history import PostHistory
@@ -32,7 +34,6 @@ from read_side.adapters.visibility import Viewer
 from read_side.entrypoints import history_rpcs, listing_rpcs, messages, translate
 from read_side.entrypoints.config import QueryConfig
 from read_side.entrypoints.errors import post_not_found, projection_behind
-from read_side.entrypoints.translate import Violations
 from read_side.model import PostView
 
 BATCH_MAX_IDS = 100
@@ -80,7 +81,7 @@ class QueryServicer(query_service_pb2_grpc.PostQueryServiceServicer):
 
     async def GetPost(self, request: pb.GetPostRequest, context: Any) -> common_pb2.Post:
         problems = Violations()
-        post_id = translate.required_uuid(request.post_id, "post_id", problems)
+        post_id = fields.required_uuid(request.post_id, "post_id", problems)
         min_version = translate.not_negative(request.min_version, "min_version", problems)
         problems.raise_if_any()
         view = await self._wait_for(post_id, translate.viewer(), min_version, context)
@@ -151,7 +152,7 @@ class QueryServicer(query_service_pb2_grpc.PostQueryServiceServicer):
         self, request: pb.GetAuthorStatsRequest, context: Any
     ) -> pb.AuthorStats:
         problems = Violations()
-        author_id = translate.required_uuid(request.author_id, "author_id", problems)
+        author_id = fields.required_uuid(request.author_id, "author_id", problems)
         problems.raise_if_any()
         counts = await self._p.stats.author(author_id, translate.viewer())
         return messages.author_stats(counts)
@@ -169,7 +170,7 @@ def _batch_ids(raw_ids: Sequence[str], problems: Violations, *, with_body: bool)
         raise ServiceError.invalid_argument([("post_ids", message)])
     ids: dict[UUID, str] = {}
     for index, raw in enumerate(raw_ids):
-        post_id = translate.uuid(raw, f"post_ids[{index}]", problems)
+        post_id = fields.uuid(raw, f"post_ids[{index}]", problems)
         if post_id is not None:
             ids.setdefault(post_id, raw)
     return ids

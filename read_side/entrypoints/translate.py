@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import UTC, datetime
-from uuid import UUID
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from posts.v1 import common_pb2
@@ -16,7 +15,7 @@ from posts.v1 import query_service_pb2 as pb
 
 from event_contract import PostStatus
 from post_service.grpc_edge.context import call_context
-from post_service.grpc_edge.status import ServiceError
+from post_service.grpc_edge.fields import Violations
 from read_side.adapters.history import Point
 from read_side.adapters.visibility import Viewer
 
@@ -37,38 +36,9 @@ _WITH_BODY: dict[int, bool] = {
 }
 
 
-class Violations:
-    def __init__(self) -> None:
-        self.items: list[tuple[str, str]] = []
-
-    def add(self, field: str, description: str) -> None:
-        self.items.append((field, description))
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise ServiceError.invalid_argument(self.items)
-
-
 def viewer() -> Viewer:
     call = call_context()
     return Viewer.of(call.actor_id, call.roles)
-
-
-def uuid(raw: str, field: str, problems: Violations, *, required: bool = True) -> UUID | None:
-    if not raw:
-        if required:
-            problems.add(field, "required")
-        return None
-    try:
-        return UUID(raw)
-    except ValueError:
-        problems.add(field, "must be a UUID")
-        return None
-
-
-def required_uuid(raw: str, field: str, problems: Violations) -> UUID:
-    """The id; the nil UUID stands in for a missing or malformed one (then `problems` says so)."""
-    return uuid(raw, field, problems) or UUID(int=0)
 
 
 def page_size(raw: int, problems: Violations) -> int:

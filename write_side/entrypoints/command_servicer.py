@@ -12,6 +12,7 @@ from posts.v1 import command_service_pb2_grpc
 from uuid_utils.compat import uuid7
 
 from post_service.grpc_edge.context import call_context
+from post_service.grpc_edge.fields import Violations
 from write_side.application.handler import CommandContext, CommandHandler, CommandResult
 from write_side.domain import (
     Actor,
@@ -25,7 +26,6 @@ from write_side.domain import (
 )
 from write_side.entrypoints import translate
 from write_side.entrypoints.errors import to_service_error
-from write_side.entrypoints.translate import Violations
 
 SimpleCommand = Callable[[UUID], Command]
 

@@ -14,7 +14,8 @@ from posts.v1 import command_service_pb2 as pb
 from posts.v1 import common_pb2
 
 from event_contract import Visibility
-from post_service.grpc_edge.status import ServiceError
+from post_service.grpc_edge import fields
+from post_service.grpc_edge.fields import Violations
 from write_side.domain import EditPost
 
 _VISIBILITY: dict[int, Visibility] = {
@@ -26,36 +27,12 @@ _VISIBILITY: dict[int, Visibility] = {
 EDITABLE = ("title", "body", "tags", "visibility")
 
 
-class Violations:
-    def __init__(self) -> None:
-        self.items: list[tuple[str, str]] = []
-
-    def add(self, field: str, description: str) -> None:
-        self.items.append((field, description))
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            raise ServiceError.invalid_argument(self.items)
-
-
 def post_id(raw: str, problems: Violations) -> UUID:
-    return _uuid(raw, "post_id", problems, required=True) or UUID(int=0)
+    return fields.required_uuid(raw, "post_id", problems)
 
 
 def request_id(raw: str, problems: Violations) -> UUID | None:
-    return _uuid(raw, "request_id", problems, required=False)
-
-
-def _uuid(raw: str, field: str, problems: Violations, *, required: bool) -> UUID | None:
-    if not raw:
-        if required:
-            problems.add(field, "required")
-        return None
-    try:
-        return UUID(raw)
-    except ValueError:
-        problems.add(field, "must be a UUID")
-        return None
+    return fields.uuid(raw, "request_id", problems, required=False)
 
 
 def expected_version(request: Message, problems: Violations) -> int | None:
