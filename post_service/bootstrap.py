@@ -75,6 +75,7 @@ class Service:
     _read_engine: AsyncEngine | None = None
     _server: grpc.aio.Server | None = None
     _commands: CommandHandler | None = None
+    _store: PostgresEventStore | None = None
     _horizon: CommitHorizon | None = None
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -157,6 +158,7 @@ class Service:
             tag_max_length=s.tag_max_length,
         )
         store = PostgresEventStore(self.engine, s.snapshot_every, s.idempotency_retention)
+        self._store = store
         self._spawn("request-purger", purge_expired_requests(store))
         self._commands = CommandHandler(store, limits, s.command_conflict_retries)
         return self._commands
@@ -221,6 +223,9 @@ class Service:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        if self._store is not None:
+            # Batched appends run in tasks of their own: let them finish before the engine goes.
+            await self._store.drain()
         if self._read_engine is not None and self._read_engine is not self._engine:
             await self._read_engine.dispose()
         if self._engine is not None:
