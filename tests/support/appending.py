@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from itertools import cycle, islice
 from uuid import UUID
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from uuid_utils.compat import uuid7
 
@@ -28,8 +29,10 @@ from event_contract import (
     PostStatus,
     PostUnpublished,
     Visibility,
+    to_json_object,
 )
-from write_side.adapters.event_store import PostgresEventStore, _insert_events
+from event_contract.store_schema import events
+from write_side.adapters.event_store import PostgresEventStore
 from write_side.domain import PostState, fold
 
 CALLER = "test-suite"
@@ -125,4 +128,20 @@ async def append_many(
 async def insert_uncommitted(conn: AsyncConnection, history: Sequence[NewEvent]) -> int:
     """Inserts on `conn` inside its open transaction, without committing (to hold a position
     in flight, as a slow append does); returns the last position drawn."""
-    return await _insert_events(conn, history)
+    rows = [
+        {
+            "event_id": e.metadata.event_id,
+            "post_id": e.metadata.post_id,
+            "version": e.metadata.version,
+            "event_type": e.type,
+            "schema_version": e.schema_version,
+            "data": to_json_object(e.payload),
+            "actor_id": e.metadata.actor_id,
+            "caller": e.metadata.caller,
+            "request_id": e.metadata.request_id,
+            "occurred_at": e.metadata.occurred_at,
+        }
+        for e in history
+    ]
+    positions = (await conn.execute(sa.insert(events).returning(events.c.position), rows)).all()
+    return int(max(p.position for p in positions))

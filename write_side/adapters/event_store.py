@@ -353,28 +353,6 @@ def _snapshot_due(item: _Append, every: int) -> bool:
     return item.state_after.version // every > (first - 1) // every
 
 
-async def _insert_events(conn: AsyncConnection, new_events: Sequence[NewEvent]) -> int:
-    """Inserts events in the caller's transaction; the last position. Not the append path
-    (that is `_APPEND_BATCH`): tests use it to hold positions in uncommitted transactions."""
-    rows = [
-        {
-            "event_id": e.metadata.event_id,
-            "post_id": e.metadata.post_id,
-            "version": e.metadata.version,
-            "event_type": e.type,
-            "schema_version": e.schema_version,
-            "data": to_json_object(e.payload),
-            "actor_id": e.metadata.actor_id,
-            "caller": e.metadata.caller,
-            "request_id": e.metadata.request_id,
-            "occurred_at": e.metadata.occurred_at,
-        }
-        for e in new_events
-    ]
-    positions = (await conn.execute(sa.insert(events).returning(events.c.position), rows)).all()
-    return int(max(p.position for p in positions))
-
-
 async def _snapshot(conn: AsyncConnection, post_id: UUID) -> PostState | None:
     query = sa.select(snapshots.c.state).where(
         snapshots.c.post_id == post_id,
