@@ -32,24 +32,21 @@ import asyncpg
 import orjson
 import sqlalchemy as sa
 import sqlalchemy.exc
-from pydantic import TypeAdapter
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from event_contract import NewEvent, PostCreated, to_json_object
-from event_contract.store import NOTIFY_CHANNEL, read_post
-from event_contract.store_schema import events
+from event_contract.store import NOTIFY_CHANNEL
 from post_service.coalescer import Coalescer, Outcome
-from write_side.adapters.tables import idempotency_records, snapshots
+from write_side.adapters.post_loading import STATE, PostLoader
+from write_side.adapters.tables import idempotency_records
 from write_side.application.ports import (
     ConcurrentAppend,
     DuplicateRequest,
     LoadedPost,
     RequestRecord,
 )
-from write_side.domain import STATE_SCHEMA_VERSION, PostState, fold
-
-_STATE = TypeAdapter(PostState)
+from write_side.domain import STATE_SCHEMA_VERSION, PostState
 
 # Measured (bench CreatePost at 16 and 64 callers, 2 cores): server CPU per call was lowest
 # with 1 batch in flight (0.64-0.75 ms), then 2 (0.75-0.9), 4 (1.1-1.25), 8 (1.3-1.5): fewer,
@@ -157,6 +154,7 @@ class PostgresEventStore:
         self, engine: AsyncEngine, snapshot_every: int, retention: timedelta = timedelta(hours=24)
     ) -> None:
         self._engine = engine
+        self._loader = PostLoader(engine)
         self._snapshot_every = snapshot_every
         self._retention = retention
         self._appends: Coalescer[_Append, int] = Coalescer(
@@ -164,22 +162,8 @@ class PostgresEventStore:
         )
 
     async def load(self, post_id: UUID) -> LoadedPost:
-        """Newest valid snapshot + the events after it (one short read-only transaction)."""
-        async with self._engine.connect() as conn:
-            start = await _snapshot(conn, post_id)
-            later = await read_post(conn, post_id, after_version=start.version if start else 0)
-        state = fold(start, later)
-        position = later[-1].position if later else await self._position_of(state)
-        return LoadedPost(state=state, position=position)
-
-    async def _position_of(self, state: PostState | None) -> int:
-        if state is None:
-            return 0
-        async with self._engine.connect() as conn:
-            query = sa.select(events.c.position).where(
-                events.c.post_id == state.post_id, events.c.version == state.version
-            )
-            return int(await conn.scalar(query) or 0)
+        """Newest valid snapshot + the events after it (coalesced with concurrent loads)."""
+        return await self._loader.load(post_id)
 
     async def find_request(self, request_id: UUID) -> RequestRecord | None:
         query = sa.select(idempotency_records).where(
@@ -202,7 +186,9 @@ class PostgresEventStore:
         return await self._appends.submit(_Append(new_events, state_after, request))
 
     async def drain(self) -> None:
-        """Waits for the appends under way (shutdown, before the engine is disposed)."""
+        """Waits for the loads and appends under way (shutdown, before the engine is
+        disposed)."""
+        await self._loader.drain()
         await self._appends.drain()
 
     async def _append_batch(self, items: Sequence[_Append]) -> list[Outcome[int]]:
@@ -333,7 +319,7 @@ class _Batch:
             "snapshot_ids": [s.post_id for s in self._snapshots],
             "snapshot_versions": [s.version for s in self._snapshots],
             "snapshot_schemas": [STATE_SCHEMA_VERSION] * len(self._snapshots),
-            "snapshot_states": [_STATE.dump_json(s).decode() for s in self._snapshots],
+            "snapshot_states": [STATE.dump_json(s).decode() for s in self._snapshots],
         }
 
     def _request_params(self) -> dict[str, Any]:
@@ -351,16 +337,6 @@ def _snapshot_due(item: _Append, every: int) -> bool:
     """Whether the append crosses a multiple of SNAPSHOT_EVERY."""
     first = item.new_events[0].metadata.version
     return item.state_after.version // every > (first - 1) // every
-
-
-async def _snapshot(conn: AsyncConnection, post_id: UUID) -> PostState | None:
-    query = sa.select(snapshots.c.state).where(
-        snapshots.c.post_id == post_id,
-        # A snapshot of another state schema is ignored: folding from events is always right.
-        snapshots.c.state_schema_version == STATE_SCHEMA_VERSION,
-    )
-    raw = await conn.scalar(query)
-    return None if raw is None else _STATE.validate_python(raw)
 
 
 def _newest_per_post(items: Sequence[_Append], outcomes: list[Outcome[int] | None]) -> list[int]:
