@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -14,9 +15,20 @@ from bench.cpu import Roles
 from bench.harness import REPO
 from bench.plan import Plan
 
-# The server under test and the ceiling servers (README's table: benchmarks use 50071).
-SERVER_PORT = int(os.environ.get("POST_SERVICE_BENCH_GRPC_PORT", "50071"))
-CEILING_PORT = SERVER_PORT + 1
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+# The server under test and the ceiling servers: POST_SERVICE_BENCH_GRPC_PORT and the port
+# above it, else ports free when the run starts. Not fixed ones: gRPC binds with SO_REUSEPORT,
+# so a second run (or a leftover server) on the same port would silently share the load.
+_PINNED = os.environ.get("POST_SERVICE_BENCH_GRPC_PORT")
+SERVER_PORT = int(_PINNED) if _PINNED else _free_port()
+CEILING_PORT = SERVER_PORT + 1 if _PINNED else _free_port()
 
 
 @dataclass(frozen=True)
