@@ -31,10 +31,12 @@ def ceiling_server(kind: str, database: str) -> Iterator[subprocess.Popen[bytes]
 
 
 def server_ceilings(ctx: Context) -> dict[str, list[dict[str, Any]]]:
-    """(a) echo and (c) insert at the command concurrencies, (b) select at the query ones."""
+    """(a) echo and (c) insert at the command concurrencies and the peer's (what bounds the
+    peer comparison), (b) select at the query ones."""
     results: dict[str, list[dict[str, Any]]] = {}
+    commands = tuple(sorted({*ctx.plan.command_callers, ctx.plan.peer_threads}))
     for kind, scenario in CALLS.items():
-        callers = ctx.plan.query_callers if kind == "select" else ctx.plan.command_callers
+        callers = ctx.plan.query_callers if kind == "select" else commands
         with ceiling_server(kind, ctx.database) as server:
             roles = ctx.roles.with_processes(server=server.pid)
             results[kind] = [

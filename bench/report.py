@@ -11,7 +11,7 @@ from bench import plots
 from bench.plan import PLANS
 from bench.report_sections import sections
 from bench.report_tables import machine_line, target_table
-from bench.targets import Target, as_json, targets
+from bench.targets import Target, as_json, peer_bound, targets
 
 
 def write_results(results: dict[str, Any], out: Path) -> None:
@@ -49,6 +49,7 @@ def markdown(r: dict[str, Any], found: list[Target], images: list[str]) -> str:
         "",
         *target_table(found),
         "",
+        *([bound, ""] if (bound := peer_bound(r, PLANS[r["plan"]].peer_threads)) else []),
         *(f"![{Path(i).stem}]({i})" for i in images),
         "",
     ]

@@ -82,5 +82,21 @@ def _freshness(points: list[dict[str, Any]]) -> Target:
     return Target(name, p99, "", None, None, goal, p99 is not None and p99 <= FRESHNESS_P99_MS)
 
 
+def peer_bound(r: dict[str, Any], peer_threads: int) -> str | None:
+    """The peer goal next to the echo ceiling at the peer's concurrency: a gRPC server that
+    does nothing at all. When 3 x the peer is above it, no gRPC server meets the goal on this
+    machine, whatever it does per call (the peer saves in-process, without an RPC)."""
+    echo = _rate(point(r["ceilings"]["echo"], peer_threads))
+    peer = _rate(r["peer"])
+    if echo is None or peer is None:
+        return None
+    goal = 3 * peer
+    verdict = "above" if goal > echo else "below"
+    return (
+        f"The peer goal, 3 x {peer:,.0f} = {goal:,.0f} CreatePost/s at {peer_threads} callers, is"
+        f" {verdict} ceiling (a), the echo server at {peer_threads} callers: {echo:,.0f} calls/s."
+    )
+
+
 def as_json(found: list[Target]) -> list[dict[str, Any]]:
     return [asdict(t) for t in found]
