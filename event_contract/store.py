@@ -89,8 +89,13 @@ async def safe_head(conn: AsyncConnection, max_wait_s: float = 1.0) -> int | Non
     # Taken after M was read, so it is above the xid of every transaction holding a position
     # <= M; committed at once, so that later snapshots list every in-progress xid below it.
     # The commit writes nothing but its commit record: no need to wait for it to be flushed.
-    await conn.execute(sa.text("SET LOCAL synchronous_commit = off"))
-    bound = await conn.scalar(sa.text("SELECT pg_current_xact_id()::text"))
+    # set_config(..., true) is SET LOCAL in the same statement that takes the xid: one round
+    # trip less per poll (the setting only has to be in place before the commit).
+    bound = await conn.scalar(
+        sa.text(
+            "SELECT pg_current_xact_id()::text FROM set_config('synchronous_commit', 'off', true)"
+        )
+    )
     await conn.commit()
     deadline = asyncio.get_running_loop().time() + max_wait_s
     delay = 0.0005
