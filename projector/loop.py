@@ -22,7 +22,7 @@ from projector.batch import BatchApplier, BatchResult
 from projector.config import HealthReporter, ProjectorConfig
 from projector.decoding import NotOurEventError
 from projector.health import ProjectorHealth
-from projector.kafka import commit_offsets, make_consumer
+from projector.kafka import BackgroundOffsetCommits, make_consumer
 from projector.positions import SeekToCheckpoints
 from projector.store import EventStoreReader
 from read_side.adapters.projection import ProjectionWriter
@@ -61,6 +61,7 @@ class Projector:
 
     async def _consume(self) -> None:
         consumer = make_consumer(self._config)
+        commits = BackgroundOffsetCommits(consumer, self._config.topic)
         try:
             await consumer.start()
             await wait_for_topic(consumer, self._config.topic, self._config.probe_interval_s)
@@ -69,11 +70,12 @@ class Projector:
             log.info("projector: consuming %s as %s", self._config.topic, self._config.group_id)
             while True:
                 await self._retrying(seeker.seek_pending)
-                await self._step(consumer)
+                await self._step(consumer, commits)
         finally:
+            await commits.abandon()
             await consumer.stop()
 
-    async def _step(self, consumer: AIOKafkaConsumer) -> None:
+    async def _step(self, consumer: AIOKafkaConsumer, commits: BackgroundOffsetCommits) -> None:
         c = self._config
         batches = await consumer.getmany(timeout_ms=c.max_wait_ms, max_records=c.batch_size)
         records: list[Record] = [r for batch in batches.values() for r in batch]
@@ -81,7 +83,7 @@ class Projector:
             await self._health.probe_when_due(consumer)
             return
         result = await self._retrying(lambda: self._applier.apply(records))
-        await commit_offsets(consumer, c.topic, result.next_offsets)
+        await commits.commit(result.next_offsets)
         _log_batch(records, result)
         await self._health.report(serving=True)
 
