@@ -83,18 +83,20 @@ def _freshness(points: list[dict[str, Any]]) -> Target:
 
 
 def peer_bound(r: dict[str, Any], peer_threads: int) -> str | None:
-    """The peer goal next to the echo ceiling at the peer's concurrency: a gRPC server that
-    does nothing at all. When 3 x the peer is above it, no gRPC server meets the goal on this
-    machine, whatever it does per call (the peer saves in-process, without an RPC)."""
+    """The peer goal beside the ceilings at the peer's concurrency, on the same machine: (a) a
+    gRPC server that does nothing, (c) one that commits one INSERT per call. The peer saves
+    in-process, without an RPC, so a goal near (a) is out of reach of any gRPC server here."""
     echo = _rate(point(r["ceilings"]["echo"], peer_threads))
+    insert = _rate(point(r["ceilings"]["insert"], peer_threads))
     peer = _rate(r["peer"])
-    if echo is None or peer is None:
+    if echo is None or insert is None or peer is None:
         return None
     goal = 3 * peer
-    verdict = "above" if goal > echo else "below"
     return (
-        f"The peer goal, 3 x {peer:,.0f} = {goal:,.0f} CreatePost/s at {peer_threads} callers, is"
-        f" {verdict} ceiling (a), the echo server at {peer_threads} callers: {echo:,.0f} calls/s."
+        f"For scale, at {peer_threads} callers on this machine: the peer goal is 3 x {peer:,.0f}"
+        f" = {goal:,.0f} CreatePost/s ({goal / echo:.2f} x ceiling (a), the echo server:"
+        f" {echo:,.0f} calls/s; {goal / insert:.2f} x ceiling (c), one INSERT per call:"
+        f" {insert:,.0f} calls/s)."
     )
 
 
