@@ -20,6 +20,7 @@ from tests.support.appending import append_new_post, insert_uncommitted, make_st
 from tests.support.kafka import Records, describe_topic, headers, read_topic
 from tests.support.services import KAFKA_BOOTSTRAP, PrivateKafka
 from write_side.adapters.event_store import PostgresEventStore
+from write_side.relay import checkpoint as checkpoint_module
 from write_side.relay.checkpoint import load_checkpoint
 from write_side.relay.leadership import lock_key
 
@@ -216,3 +217,30 @@ async def _terminate_the_lock_holder(engine: AsyncEngine) -> None:
             )
         )
     assert terminated == 1
+
+
+async def test_while_events_flow_the_checkpoint_is_saved_at_intervals_not_every_round(
+    fresh_db, engine, store, topic, *, start_service, monkeypatch
+):
+    saved: list[int] = []
+    save = checkpoint_module.save_checkpoint
+
+    async def recorded(engine: AsyncEngine, name: str, position: int) -> None:
+        await save(engine, name, position)
+        saved.append(position)
+
+    monkeypatch.setattr(checkpoint_module, "save_checkpoint", recorded)
+    await start_service(make_settings(fresh_db, events_topic=topic), RELAY)
+    histories = []
+    for _ in range(30):  # one post every 20 ms: each its own round of the relay
+        histories.append(await append_new_post(store, 1))
+        await asyncio.sleep(0.02)
+    await read_topic(KAFKA_BOOTSTRAP, topic, _all_of(*histories))
+    last = max((await _positions(engine, histories[-1])).values())
+
+    # Saved about every CHECKPOINT interval (0.2 s) over the ~0.6 s of appends, and the last
+    # position once they stopped: never past an acknowledged one, and never left behind.
+    await _eventually(lambda: _checkpoint_is(engine, topic, last))
+    assert saved == sorted(saved)
+    assert saved[-1] == last
+    assert 2 <= len(saved) <= 8

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from event_contract.cloudevents import to_kafka_message
 from post_service.backoff import Backoff
-from write_side.relay.checkpoint import load_checkpoint, save_checkpoint
+from write_side.relay.checkpoint import Checkpoint
 from write_side.relay.config import HealthReporter, RelayConfig
 from write_side.relay.leadership import Lease, lock_connection, lock_key, wait_for_lock
 from write_side.relay.publisher import KafkaPublisher
@@ -86,22 +86,23 @@ class Relay:
         c = self._config
         await ensure_topic(c.bootstrap_servers, c.topic, c.partitions, c.ack_timeout_s)
         async with KafkaPublisher(c.bootstrap_servers, c.topic, c.ack_timeout_s) as publisher:
-            position = await load_checkpoint(self._engine, c.checkpoint_name)
+            checkpoint = Checkpoint(self._engine, c.checkpoint_name, c.checkpoint_interval_s)
+            position = await checkpoint.load()
             while True:
                 lease.expect_wakeup()
                 position, more = await self._round(publisher, position)
+                await checkpoint.save_when_due(position)
                 backoff.reset()
                 await self._report(serving=True)
                 if not more:
-                    await lease.wait_for_wakeup(c.poll_interval_s)
+                    await lease.wait_for_wakeup(checkpoint.wait_at_most(c.poll_interval_s))
 
     async def _round(self, publisher: KafkaPublisher, position: int) -> tuple[int, bool]:
-        """One batch: read, publish, wait for every ack, THEN move the checkpoint."""
+        """One batch: read, publish, wait for every ack; the new position (which the caller
+        may checkpoint, now that the broker has every event up to it)."""
         batch = await read_batch(self._engine, position, self._config.batch_size)
         if batch.events:
             await publisher.publish([to_kafka_message(e) for e in batch.events])
-        if batch.up_to > position:
-            await save_checkpoint(self._engine, self._config.checkpoint_name, batch.up_to)
         return batch.up_to, batch.full
 
     async def _report(self, *, serving: bool) -> None:
