@@ -48,9 +48,19 @@ from write_side.relay import Relay, RelayConfig
 log = logging.getLogger(__name__)
 
 
-def make_engine(url: str, pool_size: int = 20, command_timeout_s: float | None = 30) -> AsyncEngine:
+def make_engine(
+    url: str,
+    pool_size: int = 20,
+    command_timeout_s: float | None = 30,
+    *,
+    autocommit: bool = False,
+) -> AsyncEngine:
     """`command_timeout_s` bounds every statement; None for operations whose statements may
-    rightly run long (a rebuild's index builds), which are stopped with Ctrl-C instead."""
+    rightly run long (a rebuild's index builds), which are stopped with Ctrl-C instead.
+
+    `autocommit`: every statement is a transaction of its own, for reads that are one
+    statement. Their connections skip BEGIN and ROLLBACK, and the pool's pre-ping is one round
+    trip instead of three (SQLAlchemy wraps it in BEGIN/ROLLBACK unless in autocommit)."""
     return create_async_engine(
         url,
         pool_size=pool_size,
@@ -62,6 +72,7 @@ def make_engine(url: str, pool_size: int = 20, command_timeout_s: float | None =
         # orjson for JSONB: it knows UUIDs, datetimes and enums, and is fast.
         json_serializer=lambda value: orjson.dumps(value).decode(),
         json_deserializer=orjson.loads,
+        **({"isolation_level": "AUTOCOMMIT"} if autocommit else {}),
     )
 
 
@@ -73,6 +84,8 @@ class Service:
     port: int | None = None
     _engine: AsyncEngine | None = None
     _read_engine: AsyncEngine | None = None
+    # The write database again, in autocommit: commands' loads and the relay's reads.
+    _reads: AsyncEngine | None = None
     _server: grpc.aio.Server | None = None
     _commands: CommandHandler | None = None
     _store: PostgresEventStore | None = None
@@ -94,6 +107,7 @@ class Service:
 
     async def start(self) -> None:
         self._engine = make_engine(self.settings.database_url)
+        self._reads = make_engine(self.settings.database_url, pool_size=10, autocommit=True)
         read_url = self.settings.effective_read_database_url
         self._read_engine = (
             self._engine if read_url == self.settings.database_url else make_engine(read_url)
@@ -101,7 +115,8 @@ class Service:
         if "serve" in self.parts:
             await self._start_server()
         if "relay" in self.parts:
-            relay = Relay(RelayConfig.from_settings(self.settings), self.engine, self.board)
+            relay_config = RelayConfig.from_settings(self.settings)
+            relay = Relay(relay_config, self.engine, self.board, reads=self._reads)
             self._spawn("relay", relay.run())
         if "projector" in self.parts:
             config = ProjectorConfig.from_settings(self.settings)
@@ -157,7 +172,9 @@ class Service:
             max_tags=s.tags_max_count,
             tag_max_length=s.tag_max_length,
         )
-        store = PostgresEventStore(self.engine, s.snapshot_every, s.idempotency_retention)
+        store = PostgresEventStore(
+            self.engine, s.snapshot_every, s.idempotency_retention, reads=self._reads
+        )
         self._store = store
         self._spawn("request-purger", purge_expired_requests(store))
         self._commands = CommandHandler(store, limits, s.command_conflict_retries)
@@ -228,6 +245,8 @@ class Service:
             await self._store.drain()
         if self._read_engine is not None and self._read_engine is not self._engine:
             await self._read_engine.dispose()
+        if self._reads is not None:
+            await self._reads.dispose()
         if self._engine is not None:
             await self._engine.dispose()
         log.info("stopped")

@@ -27,7 +27,8 @@ async def read_batch(engine: AsyncEngine, after: int, limit: int, max_wait_s: fl
     batch is empty and `up_to` stays at `after`: the caller retries."""
     # Autocommit: every statement here is a transaction of its own anyway (safe_head commits
     # after each, for a new snapshot), so BEGIN and COMMIT around each would be round trips for
-    # nothing; safe_head's commits are then no-ops.
+    # nothing; safe_head's commits are then no-ops. (The relay passes an engine that is in
+    # autocommit already, whose pre-ping is cheaper too.)
     async with engine.connect() as plain:
         conn = await plain.execution_options(isolation_level="AUTOCOMMIT")
         head = await safe_head(conn, max_wait_s)
