@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     # When set, clients must present a certificate signed by this CA (mTLS).
     tls_client_ca_file: Path | None = None
     page_token_secret: SecretStr = SecretStr("")
-    snapshot_every: int = Field(default=100, ge=1)
+    snapshot_every: int = Field(default=20, ge=1)
     idempotency_retention: timedelta = timedelta(hours=24)
     min_version_wait_ms: int = Field(default=2000, ge=0)
     # How often a GetPost waiting for min_version re-checks without a wake-up from the read
