@@ -7,8 +7,9 @@ from typing import Any
 
 import grpc
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from post_service.bootstrap import Service
+from post_service.bootstrap import Service, make_engine
 from post_service.settings import Settings
 from tests.support.databases import (
     create_database,
@@ -36,6 +37,14 @@ async def fresh_db(template_db: str) -> AsyncIterator[str]:
     url = await create_database(name, template=template_db)
     yield url
     await drop_database(name)
+
+
+@pytest.fixture
+async def engine(fresh_db: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on this test's own database (a file may override it with another pool)."""
+    engine = make_engine(fresh_db, pool_size=10)
+    yield engine
+    await engine.dispose()
 
 
 def make_settings(database_url: str, **overrides: Any) -> Settings:

@@ -4,13 +4,11 @@ its filters combine, and bad requests are refused. Each test has a database of i
 A live stream never ends, so "nothing else came" is shown with a sentinel: an event appended
 afterwards must be the very next one the stream sends."""
 
-from collections.abc import AsyncIterator
-
 import grpc
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from post_service.bootstrap import Service, make_engine
+from post_service.bootstrap import Service
 from tests.conftest import make_settings
 from tests.support.appending import append_many, make_store
 from tests.support.command_e2e import failure_of
@@ -19,13 +17,6 @@ from tests.support.event_stream import as_row, open_stream, table_rows, take
 from write_side.adapters.event_store import PostgresEventStore
 
 PUBLISHED = "posts.v1.PostPublished"
-
-
-@pytest.fixture
-async def engine(fresh_db: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(fresh_db, pool_size=5)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture

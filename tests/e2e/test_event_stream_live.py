@@ -3,7 +3,6 @@ transaction held open is waited for rather than skipped, a slow reader does not 
 read ahead without bound, and stopping the server ends open streams at once, resumably."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import grpc
@@ -19,7 +18,7 @@ from event_contract import (
     PostEvent,
     Visibility,
 )
-from post_service.bootstrap import Service, make_engine
+from post_service.bootstrap import Service
 from tests.conftest import make_settings
 from tests.support.appending import (
     T0,
@@ -40,13 +39,6 @@ from tests.support.event_stream import (
     take,
 )
 from write_side.adapters.event_store import PostgresEventStore
-
-
-@pytest.fixture
-async def engine(fresh_db: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(fresh_db, pool_size=5)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture

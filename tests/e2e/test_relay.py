@@ -4,7 +4,7 @@ a leader that loses its lock. Each test uses a database and a topic of its own."
 import asyncio
 import json
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 import grpc
@@ -14,7 +14,6 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from event_contract import NewEvent, encode_data
-from post_service.bootstrap import make_engine
 from tests.conftest import make_settings
 from tests.support.appending import append_new_post, insert_uncommitted, make_store, new_history
 from tests.support.kafka import Records, describe_topic, headers, read_topic
@@ -27,13 +26,6 @@ from write_side.relay.leadership import lock_key
 SERVING = health_pb2.HealthCheckResponse.SERVING
 NOT_SERVING = health_pb2.HealthCheckResponse.NOT_SERVING
 RELAY = frozenset({"relay"})
-
-
-@pytest.fixture
-async def engine(fresh_db: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(fresh_db, pool_size=5)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ read tables) and a fold of the whole store as the rebuild does it.
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,7 @@ from posts.v1 import common_pb2
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from event_contract.store import NOTIFY_CHANNEL
-from post_service.bootstrap import Service, make_engine
+from post_service.bootstrap import Service
 from read_side.adapters.tables import post_view
 from tests.conftest import CALLER, make_settings
 from tests.support.commands import Commands
@@ -60,13 +60,6 @@ async def service(fresh_db: str, start_service) -> Service:
     )
     started: Service = await start_service(settings, PARTS)
     return started
-
-
-@pytest.fixture
-async def engine(fresh_db: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(fresh_db, pool_size=2)
-    yield engine
-    await engine.dispose()
 
 
 async def insert_v1_restore(engine: AsyncEngine, author: Commands, old: OldRestore) -> None:

@@ -4,18 +4,16 @@ their origin while the consumer goes on. Each test has a database and topics of 
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
 import grpc
-import pytest
 import sqlalchemy as sa
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from event_contract.consumed import ConsumedEvent
-from post_service.bootstrap import Service, make_engine
+from post_service.bootstrap import Service
 from post_service.settings import Settings
 from tests.conftest import make_settings
 from tests.support.commands import Commands
@@ -44,13 +42,6 @@ def settings_for(database_url: str) -> Settings:
         users_consumer_max_attempts=2,
         users_consumer_backoff_max_s=0.05,
     )
-
-
-@pytest.fixture
-async def engine(fresh_db: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(fresh_db, pool_size=2)
-    yield engine
-    await engine.dispose()
 
 
 async def events_of(engine: AsyncEngine, post_id: str) -> list[sa.Row[Any]]:

@@ -3,7 +3,7 @@ while a lower one may still commit. Made deterministic by holding transaction A 
 insert, so that B, which drew a later position, commits first."""
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
@@ -11,7 +11,6 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from event_contract.store import read_range, safe_head
-from post_service.bootstrap import make_engine
 from tests.support.appending import (
     append_history,
     append_many,
@@ -23,13 +22,6 @@ from write_side.adapters.event_store import PostgresEventStore
 from write_side.relay.reader import read_batch
 
 EVERYTHING = 2**62
-
-
-@pytest.fixture
-async def engine(fresh_db: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(fresh_db, pool_size=5)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture

@@ -19,19 +19,11 @@ from uuid_utils.compat import uuid7
 
 from event_contract import EventMetadata, NewEvent, PostEdited
 from event_contract.store_schema import events
-from post_service.bootstrap import make_engine
 from tests.support.appending import append_history, insert_uncommitted, new_history
 from write_side.adapters.event_store import MAX_IN_FLIGHT, PostgresEventStore
 from write_side.adapters.tables import idempotency_records, snapshots
 from write_side.application.ports import ConcurrentAppend, DuplicateRequest, RequestRecord
 from write_side.domain import PostState, fold
-
-
-@pytest.fixture
-async def engine(fresh_db: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(fresh_db, pool_size=10)
-    yield engine
-    await engine.dispose()
 
 
 @pytest.fixture

@@ -2,28 +2,18 @@
 from its newest valid snapshot or from its events, with the position of its newest event."""
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from uuid import uuid4
 
-import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from event_contract import NewEvent
 from event_contract.store_schema import events
-from post_service.bootstrap import make_engine
 from tests.support.appending import append_history, new_history
 from write_side.adapters.event_store import PostgresEventStore
 from write_side.adapters.tables import snapshots
 from write_side.application.ports import LoadedPost
 from write_side.domain import fold
-
-
-@pytest.fixture
-async def engine(fresh_db: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(fresh_db, pool_size=4)
-    yield engine
-    await engine.dispose()
 
 
 def _expected(history: Sequence[NewEvent], position: int) -> LoadedPost:

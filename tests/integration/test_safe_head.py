@@ -4,22 +4,11 @@ A draws the lower position; B commits. A snapshot now has xmax = B + 1 <= A, so 
 but not in its xip: a reader that only waited for the xip would hand out B's position and skip
 A's for good."""
 
-from collections.abc import AsyncIterator
-
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from event_contract.store import read_range, safe_head
-from post_service.bootstrap import make_engine
 from tests.support.appending import insert_uncommitted, new_history
-
-
-@pytest.fixture
-async def engine(fresh_db: str) -> AsyncIterator[AsyncEngine]:
-    engine = make_engine(fresh_db, pool_size=5)
-    yield engine
-    await engine.dispose()
 
 
 async def _head(engine: AsyncEngine, max_wait_s: float) -> int | None:
