@@ -4,11 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import socket
+from typing import Any
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.errors import KafkaError
 
 log = logging.getLogger(__name__)
+
+
+def group_consumer(
+    bootstrap_servers: str, group_id: str, role: str, **options: Any
+) -> AIOKafkaConsumer:
+    """A consumer in a group whose offsets we commit ourselves, after our work is done, and
+    which starts a new group at the beginning of what the topic retains."""
+    return AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers,
+        group_id=group_id,
+        # Which host and process owns a partition, in the group's description (lag tooling).
+        client_id=f"post-service-{role}-{socket.gethostname()}-{os.getpid()}",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        **options,
+    )
 
 
 async def wait_for_topic(consumer: AIOKafkaConsumer, topic: str, retry_s: float) -> None:

@@ -4,27 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import socket
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
+from post_service.kafka_clients import group_consumer
 from projector.config import ProjectorConfig
 
 log = logging.getLogger(__name__)
 
 
 def make_consumer(config: ProjectorConfig) -> AIOKafkaConsumer:
-    return AIOKafkaConsumer(
-        bootstrap_servers=config.bootstrap_servers,
-        group_id=config.group_id,
-        # Which host and process owns a partition, in the group's description (lag tooling).
-        client_id=f"post-service-projector-{socket.gethostname()}-{os.getpid()}",
-        # Offsets live in the read database with the rows (checkpoints.py); Kafka's are only
-        # committed after the database commit, for lag tooling.
-        enable_auto_commit=False,
-        auto_offset_reset="earliest",
+    # Offsets live in the read database with the rows (checkpoints.py); Kafka's are only
+    # committed after the database commit, for lag tooling.
+    return group_consumer(
+        config.bootstrap_servers,
+        config.group_id,
+        "projector",
         max_poll_records=config.batch_size,
     )
 

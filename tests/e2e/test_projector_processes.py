@@ -5,7 +5,7 @@ event is applied exactly once, no deadlock."""
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 
 import pytest
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from tests.conftest import make_settings
 from tests.support.command_stream import CommandStream
 from tests.support.projection import Databases, checkpoints, wait_until_projected
 from tests.support.services import KAFKA_BOOTSTRAP
+from tests.support.waiting import eventually
 
 # Fixtures: `databases` (one database, or the read tables in one of their own) and
 # `projector_processes`.
@@ -57,22 +58,13 @@ async def commands(start_service, channel_to, databases):
     await running
 
 
-async def until(condition: Callable[[], Awaitable[bool] | bool], within_s: float = 30) -> None:
-    async with asyncio.timeout(within_s):
-        while True:
-            result = condition()
-            if await result if isinstance(result, Awaitable) else result:
-                return
-            await asyncio.sleep(0.02)
-
-
 @pytest.mark.parametrize("databases", ["separate read database"], indirect=True)
 async def test_a_projector_killed_mid_batch_and_restarted_leaves_every_row_equal_to_the_store(
     databases, commands, projector_processes, read_engine
 ):
     settings, stream, stop = commands
     first = projector_processes.start(settings)
-    await until(lambda: _has_author_row(read_engine, stream.authors[0]))
+    await eventually(lambda: _has_author_row(read_engine, stream.authors[0]))
 
     # Hold one author's counter row: the next batch that touches it stops half-way, its post
     # rows written but not committed. That is the moment to kill it.
@@ -81,12 +73,12 @@ async def test_a_projector_killed_mid_batch_and_restarted_leaves_every_row_equal
             sa.text("SELECT 1 FROM author_stats WHERE author_id = :a FOR UPDATE"),
             {"a": stream.authors[0]},
         )
-        await until(lambda: _waiting_for_a_lock(read_engine))
+        await eventually(lambda: _waiting_for_a_lock(read_engine))
         first.kill()
         await blocker.rollback()
 
     second = projector_processes.start(settings)
-    await until(lambda: bool(second.assignment()), within_s=40)
+    await eventually(lambda: bool(second.assignment()), within_s=40)
     stop.set()  # commands ran through the kill and the restart
 
     await wait_until_projected(settings, within_s=40)
@@ -114,15 +106,17 @@ async def test_two_projector_processes_share_the_partitions_and_apply_each_event
 ):
     settings, _, stop = commands
     a = projector_processes.start(settings)
-    await until(lambda: a.applied() > 0)
+    await eventually(lambda: a.applied() > 0)
     b = projector_processes.start(settings)
     # Both at work for a while: posts of all partitions share a few authors' and tags' rows.
-    await until(lambda: bool(a.assignment()) and bool(b.assignment()) and b.applied() > 100, 40)
+    await eventually(
+        lambda: bool(a.assignment()) and bool(b.assignment()) and b.applied() > 100, 40
+    )
     stop.set()
 
     await wait_until_projected(settings)
     ends = await _end_offsets(settings.events_topic)
-    await until(lambda: _checkpoints_are(read_engine, settings.events_topic, ends))
+    await eventually(lambda: _checkpoints_are(read_engine, settings.events_topic, ends))
     shares = a.assignment(), b.assignment()  # before stopping: a stop moves partitions
     assert a.stop() == 0
     assert b.stop() == 0

@@ -4,7 +4,7 @@ a leader that loses its lock. Each test uses a database and a topic of its own."
 import asyncio
 import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import asyncpg
 import grpc
@@ -18,6 +18,7 @@ from tests.conftest import make_settings
 from tests.support.appending import append_new_post, insert_uncommitted, make_store, new_history
 from tests.support.kafka import Records, describe_topic, headers, read_topic
 from tests.support.services import KAFKA_BOOTSTRAP, PrivateKafka
+from tests.support.waiting import eventually
 from write_side.adapters.event_store import PostgresEventStore
 from write_side.relay import checkpoint as checkpoint_module
 from write_side.relay.checkpoint import load_checkpoint
@@ -53,12 +54,6 @@ async def _positions(engine: AsyncEngine, history: list[NewEvent]) -> dict[int, 
         return {r.version: r.position for r in rows}
 
 
-async def _eventually(condition: Callable[[], Awaitable[bool]], within_s: float = 20) -> None:
-    async with asyncio.timeout(within_s):
-        while not await condition():
-            await asyncio.sleep(0.05)
-
-
 async def _health(channel: grpc.aio.Channel, name: str) -> int:
     reply = await health_pb2_grpc.HealthStub(channel).Check(
         health_pb2.HealthCheckRequest(service=name), timeout=5
@@ -86,7 +81,7 @@ async def test_each_event_goes_out_exactly_as_the_design_example_shows(
     assert json.loads(by_version[4].value) == {"post_id": post_id, "tags": ["python", "grpc"]}
     assert len({r.partition for r in records}) == 1  # one post, one partition, in order
     assert await describe_topic(KAFKA_BOOTSTRAP, topic) == (3, {"cleanup.policy": "delete"})
-    await _eventually(lambda: _checkpoint_is(engine, topic, max(positions.values())))
+    await eventually(lambda: _checkpoint_is(engine, topic, max(positions.values())))
 
 
 def _expected_headers(event: NewEvent, position: int) -> list[tuple[str, bytes]]:
@@ -144,12 +139,12 @@ async def test_while_the_broker_is_down_appends_succeed_and_the_backlog_arrives_
 
         await asyncio.to_thread(kafka.stop)
         during = await append_new_post(store, 3)  # the command path does not need Kafka
-        await _eventually(lambda: _health_is(channel, "relay", NOT_SERVING))
+        await eventually(lambda: _health_is(channel, "relay", NOT_SERVING))
         assert await _health(channel, "") == SERVING
 
         await asyncio.to_thread(kafka.start)
         records = await read_topic(kafka.bootstrap, topic, _all_of(during), within_s=40)
-        await _eventually(lambda: _health_is(channel, "relay", SERVING))
+        await eventually(lambda: _health_is(channel, "relay", SERVING))
     finally:
         await asyncio.to_thread(kafka.destroy)
     arrived = {headers(r)["ce_id"]: r for r in records}
@@ -177,7 +172,7 @@ async def test_a_leader_that_loses_its_lock_connection_stops_publishing_until_it
         # Queue behind the relay's lock, then cut the relay's lock session: the rival, first
         # in the queue, gets the lock before the relay can try again.
         taking = asyncio.create_task(rival.fetchval("SELECT pg_advisory_lock($1)", lock_key(topic)))
-        await _eventually(lambda: _someone_waits_for_the_lock(engine))
+        await eventually(lambda: _someone_waits_for_the_lock(engine))
         await _terminate_the_lock_holder(engine)
         await asyncio.wait_for(taking, 10)
 
@@ -232,7 +227,7 @@ async def test_while_events_flow_the_checkpoint_is_saved_at_intervals_not_every_
 
     # Saved about every CHECKPOINT interval (0.2 s) over the ~0.6 s of appends, and the last
     # position once they stopped: never past an acknowledged one, and never left behind.
-    await _eventually(lambda: _checkpoint_is(engine, topic, last))
+    await eventually(lambda: _checkpoint_is(engine, topic, last))
     assert saved == sorted(saved)
     assert saved[-1] == last
     assert 2 <= len(saved) <= 8

@@ -8,7 +8,7 @@ import re
 import signal
 import subprocess
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import IO
 
@@ -27,6 +27,7 @@ from tests.support.kafka import (
     wait_for_messages,
 )
 from tests.support.services import KAFKA_BOOTSTRAP, REPO
+from tests.support.waiting import eventually
 from write_side.adapters.event_store import PostgresEventStore
 from write_side.relay.checkpoint import load_checkpoint
 
@@ -90,12 +91,6 @@ def relays(
         log.close()
 
 
-async def _eventually(condition: Callable[[], Awaitable[bool]], within_s: float = 30) -> None:
-    async with asyncio.timeout(within_s):
-        while not await condition():
-            await asyncio.sleep(0.01)
-
-
 async def _last_position(engine: AsyncEngine) -> int:
     async with engine.connect() as conn:
         return int(await conn.scalar(sa.text("SELECT max(position) FROM events")) or 0)
@@ -123,7 +118,7 @@ async def test_a_relay_killed_mid_backlog_and_restarted_leaves_every_event_on_th
     assert killed_at < last, "the relay finished before it was killed: nothing was tested"
 
     second = relays(relay_batch_size="25")
-    await _eventually(lambda: _checkpoint_reached(engine, topic, last))
+    await eventually(lambda: _checkpoint_reached(engine, topic, last))
     second.send_signal(signal.SIGTERM)
     assert await asyncio.to_thread(second.wait, 30) == 0
 
@@ -142,11 +137,11 @@ async def test_of_two_relays_one_publishes_and_the_other_takes_over_when_it_is_k
 ):
     processes = {p.pid: p for p in (relays(), relays())}
     before = [await append_new_post(store, 4)]
-    await _eventually(lambda: _checkpoint_reached(engine, topic, 4))
+    await eventually(lambda: _checkpoint_reached(engine, topic, 4))
     leader_pid = await _leader_pid(engine)
     assert leader_pid in processes
     [standby_pid] = set(processes) - {leader_pid}
-    await _eventually(lambda: _has_a_session(engine, standby_pid))  # standing by, connected
+    await eventually(lambda: _has_a_session(engine, standby_pid))  # standing by, connected
     assert await _leader_pid(engine) == leader_pid
 
     processes[leader_pid].send_signal(signal.SIGKILL)

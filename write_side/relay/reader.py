@@ -24,13 +24,12 @@ class Batch:
 async def read_batch(engine: AsyncEngine, after: int, limit: int, max_wait_s: float = 1.0) -> Batch:
     """Events after `after` up to the commit-safe horizon, at most `limit` of them. While a
     transaction that may hold a lower position is in flight (longer than `max_wait_s`), the
-    batch is empty and `up_to` stays at `after`: the caller retries."""
-    # Autocommit: every statement here is a transaction of its own anyway (safe_head commits
-    # after each, for a new snapshot), so BEGIN and COMMIT around each would be round trips for
-    # nothing; safe_head's commits are then no-ops. (The relay passes an engine that is in
-    # autocommit already, whose pre-ping is cheaper too.)
-    async with engine.connect() as plain:
-        conn = await plain.execution_options(isolation_level="AUTOCOMMIT")
+    batch is empty and `up_to` stays at `after`: the caller retries.
+
+    Every statement here is a transaction of its own anyway (safe_head commits after each, for
+    a new snapshot): on an engine in autocommit (the relay's `reads`) they skip BEGIN and
+    COMMIT, and safe_head's commits are no-ops."""
+    async with engine.connect() as conn:
         head = await safe_head(conn, max_wait_s)
         if head is None or head <= after:
             return Batch([], after, full=False)

@@ -9,15 +9,13 @@ last committed offset; handling is idempotent, so the messages read again change
 from __future__ import annotations
 
 import logging
-import os
-import socket
 
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from post_service.backoff import Backoff
 from post_service.consumer_health import ConsumerHealth, HealthReporter
-from post_service.kafka_clients import wait_for_topic
+from post_service.kafka_clients import group_consumer, wait_for_topic
 from write_side.entrypoints.users_consumer.config import UsersConsumerConfig
 from write_side.entrypoints.users_consumer.dead_letters import DeadLetterQueue
 from write_side.entrypoints.users_consumer.handling import Deleter, MessageHandler
@@ -96,13 +94,6 @@ class UsersConsumer:
 
 
 def _make_consumer(config: UsersConsumerConfig) -> AIOKafkaConsumer:
-    return AIOKafkaConsumer(
-        bootstrap_servers=config.bootstrap_servers,
-        group_id=config.group_id,
-        # Which host and process owns a partition, in the group's description (lag tooling).
-        client_id=f"post-service-users-consumer-{socket.gethostname()}-{os.getpid()}",
-        enable_auto_commit=False,
-        # A new group starts at the beginning of what the topic retains: a user deleted before
-        # this consumer first ran still loses their posts (handling is idempotent).
-        auto_offset_reset="earliest",
-    )
+    # A new group starts at the beginning of what the topic retains: a user deleted before
+    # this consumer first ran still loses their posts (handling is idempotent).
+    return group_consumer(config.bootstrap_servers, config.group_id, "users-consumer")
