@@ -47,6 +47,7 @@ RUN /opt/poetry/bin/poetry install --only main --no-root --compile \
 # scripts/check_docker.py fails when one is missing. README.md is pyproject's `readme`.
 COPY README.md ./
 COPY post_service/ post_service/
+COPY edges/ edges/
 COPY event_contract/ event_contract/
 COPY write_side/ write_side/
 COPY read_side/ read_side/

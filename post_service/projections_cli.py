@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from edges.hold_points import HoldPoints
 from post_service.bootstrap import make_engine
 from post_service.kafka_offsets import KafkaTopicOffsets
 from post_service.progress_display import ProgressDisplay
@@ -149,7 +150,9 @@ async def _rebuild(parts: _Parts, args: argparse.Namespace) -> int:
     )
     display = ProgressDisplay("rebuild")
     try:
-        report = await Rebuild(StoreEvents(parts.write), parts.read, options, display).run()
+        holds = HoldPoints(parts.settings.hold_at)
+        rebuild = Rebuild(StoreEvents(parts.write), parts.read, options, display, holds)
+        report = await rebuild.run()
     except RebuildRunningError as refused:
         print(f"rebuild refused: {refused}", file=sys.stderr)  # noqa: T201
         return 1

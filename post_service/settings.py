@@ -77,6 +77,9 @@ class Settings(BaseSettings):
     shutdown_grace_s: float = Field(default=10.0, ge=0)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["json", "text"] = "json"
+    # For tests and fault drills: a phase at which the process stops until SIGUSR1
+    # (edges/hold_points.py); empty holds nowhere.
+    hold_at: str = ""
 
     @field_validator("auth_tokens", mode="before")
     @classmethod

@@ -16,6 +16,10 @@ from Kafka) into shadow tables and swapped in, while queries and the projector g
 4. The shadow tables are dropped whatever happens (Ctrl-C included): until the swap commits,
    the live tables are untouched.
 
+Hold points (edges/hold_points.py), for tests and drills that interrupt a phase:
+`rebuild.replay` after the first chunk is in the shadow tables; `rebuild.swap` in the swap's
+transaction, after the renames, before the commit.
+
 One table by name: all shadows are still built (the counters need the views), aligned to the
 versions the live post_view holds (align.py), and only that table is swapped in.
 """
@@ -31,6 +35,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from edges.hold_points import NO_HOLDS, HoldPoints
 from read_side.adapters.event_source import HeadUnavailableError, StoreEvents
 from read_side.adapters.locks import pause_projectors
 from read_side.adapters.projection import ProjectionWriter
@@ -87,13 +92,22 @@ class Rebuild:
         read_engine: AsyncEngine,
         options: RebuildOptions,
         progress: Progress,
+        holds: HoldPoints = NO_HOLDS,
     ) -> None:
         self._source = source
         self._engine = read_engine
         self._options = options
         self._progress = progress
+        self._holds = holds
         self._writer = ProjectionWriter(options.search_config, SHADOW.suffix)
-        self._replay = Replay(source, read_engine, self._writer, options.chunk_events, progress)
+        self._replay = Replay(
+            source,
+            read_engine,
+            self._writer,
+            options.chunk_events,
+            progress,
+            after_chunk=lambda: holds.reached("rebuild.replay"),
+        )
 
     async def run(self) -> RebuildReport:
         """Raises RebuildRunningError if another rebuild holds the lock."""
@@ -171,6 +185,7 @@ class Rebuild:
                 realigned = await align_to_live(conn, SHADOW, self._writer, self._source)
                 log.info("rebuild: %d posts realigned to the live post_view", realigned)
             await SHADOW.swap(conn, o.tables)
+            await self._holds.reached("rebuild.swap")
         return head, applied, time.monotonic() - paused
 
     async def _drop_shadows(self) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -35,12 +36,15 @@ class Replay:
         writer: ProjectionWriter,
         chunk_events: int,
         progress: Progress,
+        *,
+        after_chunk: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._source = source
         self._read_engine = read_engine
         self._writer = writer
         self._chunk = chunk_events
         self._progress = progress
+        self._after_chunk = after_chunk
         # The longest chunk transaction so far: what the relay may have waited for.
         self.longest_transaction_s = 0.0
 
@@ -59,6 +63,8 @@ class Replay:
                 self.longest_transaction_s = max(self.longest_transaction_s, took)
                 done += len(events)
                 self._progress.advance(len(events))
+                if self._after_chunk is not None:
+                    await self._after_chunk()
         finally:
             reading.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):

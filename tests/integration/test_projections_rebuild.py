@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from post_service.bootstrap import make_engine
 from read_side.adapters.event_source import StoreEvents
-from read_side.adapters.locks import PROJECTION_LOCK_KEY
 from read_side.operations.consistent_point import AppliedUpTo
 from read_side.operations.counters import tag_counts
 from read_side.operations.progress import NoProgress
@@ -194,15 +193,31 @@ async def tag_stats_count(engine: AsyncEngine, source: str) -> dict[str, int]:
 
 
 @pytest.fixture
-def cli(databases: Databases, tmp_path) -> Cli:
-    return Cli(make_settings(databases.write_url, read_database_url=databases.read_url), tmp_path)
+def settings(databases: Databases):
+    return make_settings(databases.write_url, read_database_url=databases.read_url)
+
+
+@pytest.fixture
+def cli(settings, tmp_path) -> Cli:
+    return Cli(settings, tmp_path)
+
+
+def held_cli(settings, tmp_path, phase: str) -> Cli:
+    """The CLI, told to stop at `phase` until SIGUSR1 (edges/hold_points.py): a signal sent
+    while it is held lands inside that phase however fast the machine is."""
+    return Cli(settings.model_copy(update={"hold_at": phase}), tmp_path)
 
 
 @pytest.mark.parametrize("databases", ["one database"], indirect=True)
-async def test_ctrl_c_during_the_replay_leaves_the_live_tables_as_they_were(projected, cli):
+async def test_ctrl_c_during_the_replay_leaves_the_live_tables_as_they_were(
+    projected, settings, tmp_path
+):
     before = await table_contents(projected.read)
-    rebuilding = await cli.start("rebuild", "--chunk-events", "200")
-    await wait_for_line(rebuilding, r"rebuild: [\d,]+/[\d,]+ events")
+    held = held_cli(settings, tmp_path, "rebuild.replay")
+    rebuilding = await held.start("rebuild", "--chunk-events", "200")
+    await wait_for_line(rebuilding, "held at rebuild.replay")
+    async with projected.read.connect() as conn:  # the first chunk is in the shadow tables
+        assert await conn.scalar(sa.text("SELECT count(*) FROM post_view_rebuild")) > 0
 
     rebuilding.send_signal(signal.SIGINT)
     _, err = await asyncio.wait_for(rebuilding.communicate(), 30)
@@ -214,30 +229,39 @@ async def test_ctrl_c_during_the_replay_leaves_the_live_tables_as_they_were(proj
 
 
 @pytest.mark.parametrize("databases", ["one database"], indirect=True)
-async def test_a_second_rebuild_refuses_and_ctrl_c_while_swapping_changes_nothing(projected, cli):
+async def test_a_second_rebuild_refuses_and_ctrl_c_while_swapping_changes_nothing(
+    projected, settings, cli, tmp_path
+):
     before = await table_contents(projected.read)
-    async with projected.read.connect() as batch_in_flight:
-        # A projector batch that does not finish: the rebuild's swap has to wait for it. (Held
-        # by the session, with no transaction open: an open one would hold CREATE INDEX
-        # CONCURRENTLY up too, a wait the test is not about.)
-        lock = sa.func.pg_advisory_lock_shared(PROJECTION_LOCK_KEY)
-        await batch_in_flight.execute(sa.select(lock))
-        await batch_in_flight.commit()
-        first = await cli.start("rebuild")
-        await wait_for_line(first, "pausing the projectors")
+    first = await held_cli(settings, tmp_path, "rebuild.swap").start("rebuild")
+    # Held in the swap's transaction: the shadow tables are renamed in, not yet committed.
+    await wait_for_line(first, "held at rebuild.swap")
 
-        second = await cli.run("rebuild")
-        assert second.returncode == 1
-        assert "rebuild refused: another rebuild is running" in second.stderr
-        assert "pid" in second.stderr
+    second = await cli.run("rebuild")
+    assert second.returncode == 1
+    assert "rebuild refused: another rebuild is running" in second.stderr
+    assert "pid" in second.stderr
 
-        first.send_signal(signal.SIGINT)
-        _, err = await asyncio.wait_for(first.communicate(), 30)
-        assert first.returncode == 130, err.decode()
-        await batch_in_flight.execute(
-            sa.select(sa.func.pg_advisory_unlock_shared(PROJECTION_LOCK_KEY))
-        )
-        await batch_in_flight.commit()
+    first.send_signal(signal.SIGINT)
+    _, err = await asyncio.wait_for(first.communicate(), 30)
+    assert first.returncode == 130, err.decode()
 
     assert await table_contents(projected.read) == before
     assert await leftover_copies(projected.read) == []
+
+
+@pytest.mark.parametrize("databases", ["one database"], indirect=True)
+async def test_a_held_rebuild_goes_on_when_released_and_swaps_its_tables_in(
+    projected, settings, tmp_path
+):
+    async with projected.read.begin() as conn:
+        await conn.execute(sa.text("UPDATE post_view SET title = 'tampered' WHERE version = 2"))
+    rebuilding = await held_cli(settings, tmp_path, "rebuild.swap").start("rebuild")
+    await wait_for_line(rebuilding, "held at rebuild.swap")
+
+    rebuilding.send_signal(signal.SIGUSR1)
+    _, err = await asyncio.wait_for(rebuilding.communicate(), 60)
+
+    assert rebuilding.returncode == 0, err.decode()
+    assert "going on from rebuild.swap" in err.decode()
+    assert counts(await verify(projected)) == NONE

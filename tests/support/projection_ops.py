@@ -75,6 +75,7 @@ def cli_environment(settings: Settings) -> dict[str, str]:
         "POST_SERVICE_EVENTS_TOPIC": settings.events_topic,
         "POST_SERVICE_LOG_FORMAT": "text",
         "POST_SERVICE_LOG_LEVEL": "INFO",
+        "POST_SERVICE_HOLD_AT": settings.hold_at,
     }
 
 
