@@ -13,7 +13,7 @@ from typing import Any
 
 from bench.harness import REPO
 
-OURS = ("post_service/", "write_side/", "read_side/", "event_contract/", "projector/")
+OURS = ("post_service/", "edges/", "write_side/", "read_side/", "event_contract/", "projector/")
 LIBRARIES = {
     "sqlalchemy/": "SQLAlchemy",
     "asyncpg/": "asyncpg",

@@ -1,7 +1,7 @@
 """Bounded exponential back-off with jitter, for retrying while PostgreSQL or Kafka is down.
 
 One helper for every long-running part (relay, projector, users-consumer). It depends on
-nothing of ours, so any package may use it without pulling in the rest of `post_service`.
+nothing of ours, so any package may use it.
 """
 
 from __future__ import annotations

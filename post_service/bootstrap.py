@@ -19,9 +19,9 @@ import orjson
 from posts.v1 import command_service_pb2_grpc, event_service_pb2_grpc, query_service_pb2_grpc
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from edges.grpc.health import HealthBoard, watch_database
+from edges.grpc.server import ServiceBinding, TlsFiles, bind, build_server
 from event_contract.store import NOTIFY_CHANNEL
-from post_service.grpc_edge.health import HealthBoard, watch_database
-from post_service.grpc_edge.server import ServiceBinding, TlsFiles, bind, build_server
 from post_service.settings import Settings
 from projector import Projector, ProjectorConfig
 from read_side.adapters.commit_horizon import CommitHorizon, store_head

@@ -10,9 +10,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from edges.logs import configure_logging
 from post_service import projections_cli
 from post_service.bootstrap import Service
-from post_service.logs import configure_logging
 from post_service.settings import Settings
 
 log = logging.getLogger("post_service")

@@ -20,7 +20,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from edges.hold_points import HoldPoints
 from post_service.bootstrap import make_engine
-from post_service.kafka_offsets import KafkaTopicOffsets
 from post_service.progress_display import ProgressDisplay
 from post_service.projections_output import (
     rebuild_summary,
@@ -30,6 +29,7 @@ from post_service.projections_output import (
 )
 from post_service.settings import Settings
 from read_side.adapters.event_source import StoreEvents
+from read_side.adapters.kafka_offsets import KafkaTopicOffsets
 from read_side.operations.consistent_point import PipelineProgress
 from read_side.operations.copies import READ_TABLES
 from read_side.operations.rebuild import Rebuild, RebuildOptions

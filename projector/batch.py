@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from edges.kafka.records import Record
 from event_contract import StoredEvent
-from post_service.kafka_records import Record
 from projector.checkpoints import lock_checkpoints, save_checkpoints
 from projector.decoding import decode_records
 from projector.store import EventStoreReader

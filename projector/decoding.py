@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from edges.kafka.records import Record, where
 from event_contract import EventContractError, StoredEvent
 from event_contract.cloudevents import from_kafka_message
-from post_service.kafka_records import Record, where
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from post_service.consumer_health import ConsumerHealth
+from edges.kafka.consumer_health import ConsumerHealth
 from projector.config import HealthReporter
 
 HEALTH_NAME = "projector"

@@ -8,7 +8,7 @@ import logging
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.errors import KafkaError
 
-from post_service.kafka_clients import group_consumer
+from edges.kafka.clients import group_consumer
 from projector.config import ProjectorConfig
 
 log = logging.getLogger(__name__)

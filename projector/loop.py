@@ -15,9 +15,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from post_service.backoff import Backoff
-from post_service.kafka_clients import wait_for_topic
-from post_service.kafka_records import Record
+from edges.backoff import Backoff
+from edges.kafka.clients import wait_for_topic
+from edges.kafka.records import Record
 from projector.batch import BatchApplier, BatchResult
 from projector.config import HealthReporter, ProjectorConfig
 from projector.decoding import NotOurEventError

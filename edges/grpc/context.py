@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from uuid import UUID
 
-from post_service.grpc_edge.status import ServiceError
+from edges.grpc.status import ServiceError
 
 ACTOR_ID_HEADER = "x-actor-id"
 ACTOR_ROLES_HEADER = "x-actor-roles"

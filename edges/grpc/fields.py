@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from post_service.grpc_edge.status import ServiceError
+from edges.grpc.status import ServiceError
 
 
 class Violations:

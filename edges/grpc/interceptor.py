@@ -14,10 +14,10 @@ from typing import Any
 
 import grpc
 
-from post_service.grpc_edge.context import CallContext, current_call, parse_actor
-from post_service.grpc_edge.status import ServiceError, to_rpc_status
-from post_service.grpc_edge.unavailable import is_database_unavailable
-from post_service.logs import log_context
+from edges.grpc.context import CallContext, current_call, parse_actor
+from edges.grpc.status import ServiceError, to_rpc_status
+from edges.grpc.unavailable import is_database_unavailable
+from edges.logs import log_context
 
 log = logging.getLogger(__name__)
 

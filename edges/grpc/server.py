@@ -11,8 +11,8 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from post_service.grpc_edge.health import HealthBoard
-from post_service.grpc_edge.interceptor import EdgeInterceptor
+from edges.grpc.health import HealthBoard
+from edges.grpc.interceptor import EdgeInterceptor
 
 # Replies are bounded by design (BASIC views, capped pages); 8 MiB leaves room for FULL views.
 MAX_MESSAGE_BYTES = 8 * 1024 * 1024

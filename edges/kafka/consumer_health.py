@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaConsumer
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from post_service.kafka_clients import broker_answers
+from edges.kafka.clients import broker_answers
 
 log = logging.getLogger(__name__)
 

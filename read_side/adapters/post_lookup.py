@@ -1,7 +1,7 @@
 """Single posts by id, for GetPost and the re-checks of its min_version waits: the ids that
 concurrent calls ask for are read together, with one statement.
 
-Under load, calls queue in a Coalescer (post_service.coalescer) and the next batch reads all
+Under load, calls queue in a Coalescer (edges.coalescer) and the next batch reads all
 their posts at once, with `post_id = ANY($1)`: one statement text whatever the batch size, so
 each connection prepares it once. All min_version waiters re-check when the projector
 NOTIFYs, so the wake-up of many waiters is a few statements rather than a herd of them.
@@ -29,7 +29,7 @@ from uuid import UUID
 
 import asyncpg
 
-from post_service.coalescer import Coalescer, Outcome
+from edges.coalescer import Coalescer, Outcome
 from read_side.adapters.post_queries import view_columns
 from read_side.adapters.rows import view_from_row
 from read_side.adapters.visibility import Viewer, can_read

@@ -6,7 +6,7 @@ from uuid import UUID
 
 import grpc
 
-from post_service.grpc_edge.status import ServiceError
+from edges.grpc.status import ServiceError
 
 
 def post_not_found(post_id: UUID) -> ServiceError:

@@ -13,10 +13,10 @@ import grpc
 from posts.v1 import event_service_pb2 as pb
 from posts.v1 import event_service_pb2_grpc
 
+from edges.grpc import fields
+from edges.grpc.fields import Violations
+from edges.grpc.status import ServiceError
 from event_contract import event_types
-from post_service.grpc_edge import fields
-from post_service.grpc_edge.fields import Violations
-from post_service.grpc_edge.status import ServiceError
 from read_side.adapters.commit_horizon import StreamClosedError
 from read_side.adapters.event_feed import EventFeed, EventFilter
 from read_side.entrypoints import messages, translate

@@ -15,8 +15,8 @@ from uuid import UUID
 from posts.v1 import common_pb2
 from posts.v1 import query_service_pb2 as pb
 
-from post_service.grpc_edge import fields
-from post_service.grpc_edge.fields import Violations
+from edges.grpc import fields
+from edges.grpc.fields import Violations
 from read_side.adapters.history import Folded, PostHistory
 from read_side.adapters.page_tokens import Cursor, InvalidPageTokenError, PageTokens
 from read_side.adapters.visibility import Viewer, can_read

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from posts.v1 import query_service_pb2 as pb
 
-from post_service.grpc_edge import fields
-from post_service.grpc_edge.fields import Violations
+from edges.grpc import fields
+from edges.grpc.fields import Violations
 from read_side.adapters.page_tokens import PageTokens
 from read_side.adapters.post_queries import ListCursor, ListFilters, PostQueries
 from read_side.adapters.search_queries import SearchCursor, SearchQueries

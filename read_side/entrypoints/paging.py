@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from google.protobuf.message import Message
 
-from post_service.grpc_edge.server import MAX_MESSAGE_BYTES
+from edges.grpc.server import MAX_MESSAGE_BYTES
 from read_side.adapters.page_tokens import Cursor, Filters, InvalidPageTokenError, PageTokens
 from read_side.entrypoints.errors import invalid_page_token
 

@@ -18,10 +18,10 @@ from posts.v1 import common_pb2, query_service_pb2_grpc
 from posts.v1 import query_service_pb2 as pb
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from edges.grpc import fields
+from edges.grpc.fields import Violations
+from edges.grpc.status import ServiceError
 from event_contract import PostStatus
-from post_service.grpc_edge import fields
-from post_service.grpc_edge.fields import Violations
-from post_service.grpc_edge.status import ServiceError
 from read_side.adapters.event_reader import StoreEventReader
 from read_side.adapters.history import PostHistory
 from read_side.adapters.page_tokens import PageTokens

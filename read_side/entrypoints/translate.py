@@ -13,9 +13,9 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from posts.v1 import common_pb2
 from posts.v1 import query_service_pb2 as pb
 
+from edges.grpc.context import call_context
+from edges.grpc.fields import Violations
 from event_contract import PostStatus
-from post_service.grpc_edge.context import call_context
-from post_service.grpc_edge.fields import Violations
 from read_side.adapters.history import Point
 from read_side.adapters.visibility import Viewer
 

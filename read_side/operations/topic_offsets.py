@@ -1,5 +1,5 @@
 """What verify and status need from Kafka, as an interface: the composition root implements it
-with an aiokafka consumer that joins no group (post_service/kafka_offsets.py)."""
+with an aiokafka consumer that joins no group (read_side/adapters/kafka_offsets.py)."""
 
 from __future__ import annotations
 

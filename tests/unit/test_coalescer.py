@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import pytest
 
-from post_service.coalescer import Coalescer, Outcome
+from edges.coalescer import Coalescer, Outcome
 
 
 async def settle() -> None:

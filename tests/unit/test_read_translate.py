@@ -2,7 +2,7 @@
 
 import pytest
 
-from post_service.grpc_edge.fields import Violations
+from edges.grpc.fields import Violations
 from read_side.entrypoints import translate
 from write_side.domain.limits import normalise_tag
 

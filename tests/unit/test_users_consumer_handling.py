@@ -7,8 +7,8 @@ from uuid import UUID, uuid4
 
 import pytest
 
+from edges.kafka.records import Record
 from event_contract.consumed import ConsumedEvent, UserDeleted
-from post_service.kafka_records import Record
 from write_side.application.handler import CommandContext, CommandResult
 from write_side.domain import SYSTEM_ACTOR, Command, DeletePost
 from write_side.entrypoints.users_consumer.dead_letters import dead_letter

@@ -1,6 +1,6 @@
 """The write side's PostgreSQL event store: load a post, append its new events atomically.
 
-Appends are group-committed: concurrent calls of `append` are coalesced (post_service.coalescer)
+Appends are group-committed: concurrent calls of `append` are coalesced (edges.coalescer)
 into batches, and a batch is ONE transaction running ONE statement (`_APPEND_BATCH`): the
 events of every item, their posts-by-author rows, the snapshots that are due (every
 SNAPSHOT_EVERY versions), the idempotency records and one NOTIFY. BEGIN, COMMIT (its WAL
@@ -35,9 +35,9 @@ import sqlalchemy.exc
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from edges.coalescer import Coalescer, Outcome
 from event_contract import NewEvent, PostCreated, to_json_object
 from event_contract.store import NOTIFY_CHANNEL
-from post_service.coalescer import Coalescer, Outcome
 from write_side.adapters.post_loading import STATE, PostLoader
 from write_side.adapters.tables import idempotency_records
 from write_side.application.ports import (

@@ -1,7 +1,7 @@
 """Loading posts for commands: the newest valid snapshot and the events after it, for the posts
 of concurrent commands in one statement.
 
-Every command but CreatePost loads its post first. Loads are coalesced (post_service.coalescer)
+Every command but CreatePost loads its post first. Loads are coalesced (edges.coalescer)
 like appends: while the slots are busy, the posts asked for meanwhile are read together, one
 statement and one round trip for all of them. The statement sees one database snapshot, so each
 post's snapshot row and its events agree, and it also returns the event at the snapshot's own
@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from pydantic import TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from edges.coalescer import Coalescer, Outcome
 from event_contract.store import row_to_event
-from post_service.coalescer import Coalescer, Outcome
 from write_side.application.ports import LoadedPost
 from write_side.domain import STATE_SCHEMA_VERSION, PostState, fold
 

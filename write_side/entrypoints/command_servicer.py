@@ -11,8 +11,8 @@ from posts.v1 import command_service_pb2 as pb
 from posts.v1 import command_service_pb2_grpc
 from uuid_utils.compat import uuid7
 
-from post_service.grpc_edge.context import call_context
-from post_service.grpc_edge.fields import Violations
+from edges.grpc.context import call_context
+from edges.grpc.fields import Violations
 from write_side.application.handler import CommandContext, CommandHandler, CommandResult
 from write_side.domain import (
     Actor,

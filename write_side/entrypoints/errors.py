@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import grpc
 
-from post_service.grpc_edge.status import ServiceError
+from edges.grpc.status import ServiceError
 from write_side.application.errors import ContentionExhausted, RequestIdReused
 from write_side.domain import (
     AlreadyExists,

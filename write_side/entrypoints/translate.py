@@ -13,9 +13,9 @@ from google.protobuf.message import Message
 from posts.v1 import command_service_pb2 as pb
 from posts.v1 import common_pb2
 
+from edges.grpc import fields
+from edges.grpc.fields import Violations
 from event_contract import Visibility
-from post_service.grpc_edge import fields
-from post_service.grpc_edge.fields import Violations
 from write_side.domain import EditPost
 
 _VISIBILITY: dict[int, Visibility] = {

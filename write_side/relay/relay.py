@@ -12,8 +12,8 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from edges.backoff import Backoff
 from event_contract.cloudevents import to_kafka_message
-from post_service.backoff import Backoff
 from write_side.relay.checkpoint import Checkpoint
 from write_side.relay.config import HealthReporter, RelayConfig
 from write_side.relay.leadership import Lease, lock_connection, lock_key, wait_for_lock

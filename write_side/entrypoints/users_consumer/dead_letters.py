@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from post_service.kafka_records import Record
+from edges.kafka.records import Record
 from write_side.relay.publisher import KafkaPublisher
 
 # Headers added to the original ones.

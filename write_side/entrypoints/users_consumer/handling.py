@@ -14,14 +14,14 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
+from edges.backoff import Backoff
+from edges.kafka.records import Record, where
 from event_contract.consumed import (
     ConsumedEvent,
     MalformedMessageError,
     UserDeleted,
     decode_users_message,
 )
-from post_service.backoff import Backoff
-from post_service.kafka_records import Record, where
 
 log = logging.getLogger(__name__)
 

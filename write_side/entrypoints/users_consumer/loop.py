@@ -13,9 +13,9 @@ import logging
 from aiokafka import AIOKafkaConsumer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from post_service.backoff import Backoff
-from post_service.consumer_health import ConsumerHealth, HealthReporter
-from post_service.kafka_clients import group_consumer, wait_for_topic
+from edges.backoff import Backoff
+from edges.kafka.clients import group_consumer, wait_for_topic
+from edges.kafka.consumer_health import ConsumerHealth, HealthReporter
 from write_side.entrypoints.users_consumer.config import UsersConsumerConfig
 from write_side.entrypoints.users_consumer.dead_letters import DeadLetterQueue
 from write_side.entrypoints.users_consumer.handling import Deleter, MessageHandler
